@@ -1,0 +1,28 @@
+using Microsoft.Extensions.Options;
+
+namespace AccountService.Errors;
+
+/// <summary>Builds error envelopes from the code table; the only place envelopes are made.</summary>
+internal sealed class ApiErrors(IOptions<ErrorOptions> options)
+{
+    private readonly Uri _docBase = options.Value.DocBaseUrl;
+
+    public ErrorEnvelope Envelope(string code, string message, IReadOnlyList<ErrorDetail>? details = null) =>
+        new(new ErrorBody(code, message, ErrorCodes.Get(code).DocUrl(_docBase), details ?? []));
+
+    /// <summary>The envelope as a result with the code's status from the table.</summary>
+    public IResult Result(string code, string message, IReadOnlyList<ErrorDetail>? details = null) =>
+        TypedResults.Json(Envelope(code, message, details), statusCode: ErrorCodes.Get(code).Status);
+
+    /// <summary>Writes the envelope; <paramref name="status"/> overrides the table where the framework chose one.</summary>
+    public Task WriteAsync(
+        HttpContext context,
+        string code,
+        string message,
+        IReadOnlyList<ErrorDetail>? details = null,
+        int? status = null)
+    {
+        context.Response.StatusCode = status ?? ErrorCodes.Get(code).Status;
+        return context.Response.WriteAsJsonAsync(Envelope(code, message, details), context.RequestAborted);
+    }
+}

@@ -1,0 +1,55 @@
+using Microsoft.AspNetCore.Http.Json;
+
+namespace AccountService.Errors;
+
+internal static class ErrorsExtensions
+{
+    /// <summary>One error body for every failure: exceptions, binding failures and empty 4xx/5xx responses.</summary>
+    public static IHostApplicationBuilder AddErrorEnvelope(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<ErrorOptions>()
+            .BindConfiguration(ErrorOptions.Section)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        builder.Services.AddSingleton<ApiErrors>();
+        builder.Services.AddExceptionHandler<GlobalExceptionHandler>();
+
+        // Binding failures reach GlobalExceptionHandler as BadHttpRequestException instead of bare 400s
+        // (no AddProblemDetails: it would write ProblemDetails bodies past the envelope).
+        builder.Services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
+        builder.Services.Configure<JsonOptions>(options => options.SerializerOptions.TypeInfoResolverChain.Insert(0, ErrorJsonContext.Default));
+        return builder;
+    }
+
+    public static IApplicationBuilder UseErrorEnvelope(this IApplicationBuilder app)
+    {
+        app.UseExceptionHandler(new ExceptionHandlerOptions
+        {
+            // Runs only if GlobalExceptionHandler could not write (it always tries first).
+            ExceptionHandler = context => context.RequestServices.GetRequiredService<ApiErrors>()
+                .WriteAsync(context, ErrorCodes.InternalError, $"An unexpected error occurred. Request id: {context.TraceIdentifier}."),
+        });
+
+        // Routing, auth and the framework answer some failures with an empty body; fill in the envelope.
+        app.UseStatusCodePages(context =>
+        {
+            var http = context.HttpContext;
+            var (code, message) = ForStatus(http.Response.StatusCode);
+            return http.RequestServices.GetRequiredService<ApiErrors>()
+                .WriteAsync(http, code, message, status: http.Response.StatusCode);
+        });
+        return app;
+    }
+
+    private static (string Code, string Message) ForStatus(int status) => status switch
+    {
+        StatusCodes.Status401Unauthorized => (ErrorCodes.Unauthorized, "Missing, invalid, or expired authentication token."),
+        StatusCodes.Status403Forbidden => (ErrorCodes.Forbidden, "The credential does not allow this request."),
+        StatusCodes.Status404NotFound => (ErrorCodes.NotFound, "Resource not found."),
+        StatusCodes.Status405MethodNotAllowed => (ErrorCodes.MethodNotAllowed, "The method is not allowed for this resource."),
+        StatusCodes.Status429TooManyRequests => (ErrorCodes.RateLimited, "Too many requests."),
+        StatusCodes.Status503ServiceUnavailable => (ErrorCodes.ServiceUnavailable, "The service is temporarily unavailable."),
+        >= 500 => (ErrorCodes.InternalError, "An unexpected error occurred."),
+        _ => (ErrorCodes.ValidationFailed, "The request could not be processed."),
+    };
+}

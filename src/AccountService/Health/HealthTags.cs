@@ -1,0 +1,7 @@
+namespace AccountService.Health;
+
+internal static class HealthTags
+{
+    /// <summary>Checks that must pass before the instance takes traffic.</summary>
+    public const string Ready = "ready";
+}
