@@ -1,0 +1,166 @@
+using System.CommandLine;
+using AccountService.Accounts;
+using AccountService.Data;
+using FluentValidation;
+using Microsoft.EntityFrameworkCore;
+
+namespace AccountService.Operations;
+
+/// <summary><c>accounts create</c> and <c>accounts delete</c>.</summary>
+internal static class AccountCommands
+{
+    public static Command Build(OperatorCommands.Runner runner) => new("accounts", "Create and delete accounts.")
+    {
+        CreateCommand(runner),
+        DeleteCommand(runner),
+    };
+
+    private static Command CreateCommand(OperatorCommands.Runner runner)
+    {
+        var name = new Option<string>("--name") { Description = "Display name.", Required = true };
+        var id = new Option<string?>("--id") { Description = "Account id (default: a new acc_… id)." };
+        var tier = EnumOption("--tier", StoredNames.Tier, AccountTier.Basic, "Tier.");
+        var status = EnumOption("--status", StoredNames.Status, AccountStatus.Enabled, "Status.");
+        var billingType = EnumOption("--billing-type", StoredNames.BillingType, BillingType.Stripe, "Who bills the account.");
+        var stripeCustomer = new Option<string?>("--stripe-customer") { Description = "Stripe customer id (cus_…)." };
+        var stripeSubscription = new Option<string?>("--stripe-subscription") { Description = "Active Stripe subscription id (sub_…)." };
+        var awsCustomer = new Option<string?>("--aws-customer") { Description = "AWS Marketplace customer identifier." };
+        var awsLicenseArn = new Option<string?>("--aws-license-arn") { Description = "AWS Marketplace license ARN." };
+        var awsStatus = new Option<string?>("--aws-subscription-status") { Description = "AWS Marketplace subscription status." };
+
+        var command = new Command("create", "Create an account.")
+        {
+            name, id, tier, status, billingType, stripeCustomer, stripeSubscription, awsCustomer, awsLicenseArn, awsStatus,
+        };
+        runner.SetAction(command, async (context, parsed, ct) =>
+        {
+            var input = new AccountInput(
+                parsed.GetValue(id) ?? Ids.NewAccountId(),
+                parsed.GetRequiredValue(name),
+                StoredNames.Tier.Parse(parsed.GetRequiredValue(tier)),
+                StoredNames.Status.Parse(parsed.GetRequiredValue(status)),
+                StoredNames.BillingType.Parse(parsed.GetRequiredValue(billingType)),
+                parsed.GetValue(stripeCustomer),
+                parsed.GetValue(stripeSubscription),
+                parsed.GetValue(awsCustomer),
+                parsed.GetValue(awsLicenseArn),
+                parsed.GetValue(awsStatus));
+            await new AccountInputValidator().ValidateAndThrowAsync(input, ct);
+
+            if (await context.Db.Accounts.AnyAsync(a => a.Id == input.Id, ct))
+            {
+                throw new OperatorException($"account {input.Id} already exists");
+            }
+
+            var account = input.ToAccount();
+            context.Db.Accounts.Add(account);
+            await context.Db.SaveChangesAsync(ct);
+            context.Report(AccountOutput.From(account), $"created account {account.Id}");
+        });
+        return command;
+    }
+
+    private static Command DeleteCommand(OperatorCommands.Runner runner)
+    {
+        var id = new Option<string>("--id") { Description = "Account id.", Required = true };
+        var command = new Command("delete", "Delete an account with its apps, subscriptions and API keys.") { id };
+        runner.SetAction(command, async (context, parsed, ct) =>
+        {
+            var accountId = parsed.GetRequiredValue(id);
+
+            // The foreign keys cascade: apps, their seats and the account's keys go with it.
+            var deleted = await context.Db.Accounts.Where(a => a.Id == accountId).ExecuteDeleteAsync(ct);
+            if (deleted == 0)
+            {
+                throw new OperatorException($"account {accountId} not found");
+            }
+
+            context.Report(new { id = accountId, deleted = true }, $"deleted account {accountId}");
+        });
+        return command;
+    }
+
+    internal static Option<string> EnumOption<TEnum>(string name, EnumText<TEnum> names, TEnum defaultValue, string description)
+        where TEnum : struct, Enum
+    {
+        var option = new Option<string>(name)
+        {
+            Description = $"{description} One of: {string.Join(", ", names.Names)}.",
+            DefaultValueFactory = _ => names.ToText(defaultValue),
+        };
+        option.AcceptOnlyFromAmong([.. names.Names]);
+        return option;
+    }
+
+    private sealed record AccountInput(
+        string Id,
+        string Name,
+        AccountTier Tier,
+        AccountStatus Status,
+        BillingType BillingType,
+        string? StripeCustomerId,
+        string? StripeSubscriptionId,
+        string? AwsCustomerIdentifier,
+        string? AwsLicenseArn,
+        string? AwsSubscriptionStatus)
+    {
+        public Account ToAccount() => new()
+        {
+            Id = Id,
+            Name = Name,
+            Tier = Tier,
+            Status = Status,
+            BillingType = BillingType,
+            StripeCustomerId = StripeCustomerId,
+            StripeSubscriptionId = StripeSubscriptionId,
+            AwsCustomerIdentifier = AwsCustomerIdentifier,
+            AwsLicenseArn = AwsLicenseArn,
+            AwsSubscriptionStatus = AwsSubscriptionStatus,
+        };
+    }
+
+    private sealed class AccountInputValidator : AbstractValidator<AccountInput>
+    {
+        public AccountInputValidator()
+        {
+            RuleFor(a => a.Id).MustBeId().OverridePropertyName("--id");
+            RuleFor(a => a.Name).MustBeName().OverridePropertyName("--name");
+            RuleFor(a => a.StripeCustomerId).MustBeStripeId("cus_").OverridePropertyName("--stripe-customer");
+            RuleFor(a => a.StripeSubscriptionId).MustBeStripeId("sub_").OverridePropertyName("--stripe-subscription");
+            RuleFor(a => a.AwsCustomerIdentifier).MustBeText(Limits.ExternalIdLength).OverridePropertyName("--aws-customer");
+            RuleFor(a => a.AwsLicenseArn)
+                .MustBeText(Limits.ArnLength)
+                .Must(arn => arn is null || arn.StartsWith("arn:", StringComparison.Ordinal))
+                .WithMessage("must be an ARN (arn:…)")
+                .OverridePropertyName("--aws-license-arn");
+            RuleFor(a => a.AwsSubscriptionStatus).MustBeText(Limits.ExternalIdLength).OverridePropertyName("--aws-subscription-status");
+        }
+    }
+
+    private sealed record AccountOutput(
+        string Id,
+        string Name,
+        string Tier,
+        string Status,
+        string BillingType,
+        DateTimeOffset CreatedAt,
+        string? StripeCustomerId,
+        string? StripeSubscriptionId,
+        string? AwsCustomerIdentifier,
+        string? AwsLicenseArn,
+        string? AwsSubscriptionStatus)
+    {
+        public static AccountOutput From(Account a) => new(
+            a.Id,
+            a.Name,
+            StoredNames.Tier.ToText(a.Tier),
+            StoredNames.Status.ToText(a.Status),
+            StoredNames.BillingType.ToText(a.BillingType),
+            a.CreatedAt,
+            a.StripeCustomerId,
+            a.StripeSubscriptionId,
+            a.AwsCustomerIdentifier,
+            a.AwsLicenseArn,
+            a.AwsSubscriptionStatus);
+    }
+}

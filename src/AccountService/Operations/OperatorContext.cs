@@ -1,0 +1,25 @@
+using System.Text.Json;
+using AccountService.Auth;
+using AccountService.Data;
+
+namespace AccountService.Operations;
+
+/// <summary>What one operator command works with: the database (inside the command's transaction) and its output.</summary>
+internal sealed class OperatorContext(AccountDbContext db, ApiKeyHasher hasher, TimeProvider time, TextWriter output, bool json)
+{
+    private static readonly JsonSerializerOptions JsonOutput = new(JsonSerializerDefaults.Web);
+
+    public AccountDbContext Db { get; } = db;
+
+    public ApiKeyHasher Hasher { get; } = hasher;
+
+    public TimeProvider Time { get; } = time;
+
+    /// <summary>Writes <paramref name="value"/> as one JSON line with <c>--json</c>, else the human text.</summary>
+    public void Report<T>(T value, string human) => output.WriteLine(json ? Serialize(value) : human);
+
+    /// <summary>Writes one JSON line whatever the output mode (for output that is only useful to machines).</summary>
+    public void ReportJson<T>(T value) => output.WriteLine(Serialize(value));
+
+    private static string Serialize<T>(T value) => JsonSerializer.Serialize(value, JsonOutput);
+}
