@@ -1,0 +1,141 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using Npgsql;
+using Testcontainers.PostgreSql;
+
+namespace AccountService.Tests.Infrastructure;
+
+/// <summary>
+/// The PostgreSQL server a test run uses: <c>ACCOUNTS_TEST_DB</c> when set; else a container when a Docker engine
+/// answers; else a throwaway cluster from the local PostgreSQL binaries (<c>scripts/pg-local</c>).
+/// </summary>
+internal abstract class PostgresServer : IAsyncDisposable
+{
+    /// <summary>Connection string of the server's maintenance database (rights to create databases).</summary>
+    public abstract string ConnectionString { get; }
+
+    public abstract string Description { get; }
+
+    /// <summary>Whether the tests may stop and start this server (never a server they did not start).</summary>
+    public virtual bool CanStop => false;
+
+    public virtual Task StopAsync() => throw new NotSupportedException();
+
+    public virtual Task StartAsync() => throw new NotSupportedException();
+
+    public abstract ValueTask DisposeAsync();
+
+    public static async Task<PostgresServer> StartAnyAsync()
+    {
+        if (Environment.GetEnvironmentVariable("ACCOUNTS_TEST_DB") is { Length: > 0 } external)
+        {
+            return new External(external);
+        }
+
+        if (DockerMayAnswer())
+        {
+            try
+            {
+                return await Container.LaunchAsync();
+            }
+            catch (Exception ex) when (ex is not OutOfMemoryException)
+            {
+                await Console.Error.WriteLineAsync($"Docker did not start PostgreSQL ({ex.GetType().Name}); using local binaries.");
+            }
+        }
+
+        return await LocalCluster.LaunchAsync();
+    }
+
+    private static bool DockerMayAnswer() =>
+        Environment.GetEnvironmentVariable("DOCKER_HOST") is { Length: > 0 } || File.Exists("/var/run/docker.sock");
+
+    internal static int FreeLoopbackPort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    private sealed class External(string connectionString) : PostgresServer
+    {
+        public override string ConnectionString => connectionString;
+
+        public override string Description => "ACCOUNTS_TEST_DB";
+
+        public override ValueTask DisposeAsync() => ValueTask.CompletedTask;
+    }
+
+    private sealed class Container(PostgreSqlContainer container) : PostgresServer
+    {
+        public override string ConnectionString => container.GetConnectionString();
+
+        public override string Description => "Testcontainers postgres:15-alpine";
+
+        public override bool CanStop => true;
+
+        public override Task StopAsync() => container.StopAsync();
+
+        public override Task StartAsync() => container.StartAsync();
+
+        public override ValueTask DisposeAsync() => container.DisposeAsync();
+
+        public static async Task<PostgresServer> LaunchAsync()
+        {
+            // A fixed host port, so the connection string stays valid across a stop and start.
+            var container = new PostgreSqlBuilder("postgres:15-alpine")
+                .WithPortBinding(FreeLoopbackPort(), PostgreSqlBuilder.PostgreSqlPort)
+                .Build();
+            await container.StartAsync();
+            return new Container(container);
+        }
+    }
+
+    private sealed class LocalCluster(string directory, string connectionString) : PostgresServer
+    {
+        public override string ConnectionString => connectionString;
+
+        public override string Description => $"local cluster in {directory}";
+
+        public override bool CanStop => true;
+
+        public override Task StopAsync() => PgLocalAsync("stop", directory);
+
+        // The same port as before, so connection strings handed out stay valid.
+        public override Task StartAsync() =>
+            PgLocalAsync("start", directory, new NpgsqlConnectionStringBuilder(connectionString).Port.ToString(CultureInfo.InvariantCulture));
+
+        public override async ValueTask DisposeAsync() => await PgLocalAsync("destroy", directory);
+
+        public static async Task<PostgresServer> LaunchAsync()
+        {
+            // Under /tmp so that an unprivileged server user can reach it when the tests run as root.
+            var directory = System.IO.Path.Combine(System.IO.Path.GetTempPath(), $"accounts-test-pg-{Guid.NewGuid():N}");
+            var connectionString = await PgLocalAsync("start", directory);
+            return new LocalCluster(directory, connectionString);
+        }
+
+        private static async Task<string> PgLocalAsync(string verb, params string[] args)
+        {
+            var script = System.IO.Path.Combine(RepositoryRoot.Path, "scripts", "pg-local");
+            var start = new ProcessStartInfo("bash", [script, verb, .. args])
+            {
+                RedirectStandardOutput = true,
+                RedirectStandardError = true,
+            };
+            start.Environment["PG_LOCAL_FAST"] = "1";
+            using var process = Process.Start(start) ?? throw new InvalidOperationException("bash did not start");
+            var stdout = process.StandardOutput.ReadToEndAsync();
+            var stderr = process.StandardError.ReadToEndAsync();
+            await process.WaitForExitAsync();
+            if (process.ExitCode != 0)
+            {
+                throw new InvalidOperationException($"scripts/pg-local {verb} failed ({process.ExitCode}): {await stderr}");
+            }
+
+            return (await stdout).Trim();
+        }
+    }
+}
