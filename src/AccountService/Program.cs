@@ -1,8 +1,10 @@
+using AccountService.Accounts;
 using AccountService.Auth;
 using AccountService.Data;
 using AccountService.Errors;
 using AccountService.Health;
 using AccountService.Operations;
+using AccountService.Server;
 
 // With a verb (migrate, accounts, apps, subscriptions, keys, seed-demo) the binary is the operator CLI.
 if (OperatorCommands.IsCommand(args))
@@ -12,14 +14,19 @@ if (OperatorCommands.IsCommand(args))
 
 var builder = WebApplication.CreateBuilder(args);
 
+builder.AddServerDefaults();    // Kestrel: no Server header, non-ASCII headers reach auth instead of a bare 400
 builder.AddErrorEnvelope();     // one {"error":{…}} body for every failure
 builder.AddAccountData();       // EF Core on PostgreSQL + readiness check
-builder.AddApiKeyHashing();     // API key secrets are stored only as hashes
+builder.AddAccountAuth();       // Bearer: OrbitKit API keys and JWTs end in the same principal
+builder.AddAccounts();          // account lookup, source-generated JSON
 
 var app = builder.Build();
 
 app.UseErrorEnvelope();         // exception handler, then envelopes for empty error responses
+app.UseAuthentication();
+app.UseAuthorization();
 app.MapHealthEndpoints();       // /health/live, /health/ready
+app.MapAccountEndpoints();      // /v1/accounts/me
 
 await app.RunAsync();
 return 0;

@@ -1,8 +1,15 @@
 using AccountService.Configuration;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authentication.JwtBearer;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.Extensions.Options;
+using Microsoft.IdentityModel.Protocols;
+using Microsoft.IdentityModel.Protocols.OpenIdConnect;
+using Microsoft.IdentityModel.Tokens;
 
 namespace AccountService.Auth;
 
-internal static class AuthExtensions
+internal static partial class AuthExtensions
 {
     /// <summary>API key hashing (optional pepper from <c>Auth:ApiKeys:Pepper</c>), shared by the CLI and the API.</summary>
     public static IHostApplicationBuilder AddApiKeyHashing(this IHostApplicationBuilder builder)
@@ -12,5 +19,112 @@ internal static class AuthExtensions
             .ValidateSelfOnStart();
         builder.Services.AddSingleton<ApiKeyHasher>();
         return builder;
+    }
+
+    /// <summary>
+    /// Bearer authentication: a policy scheme sends JWT-shaped tokens to JwtBearer and everything else to the API-key
+    /// handler; both end in the same <see cref="AccountPrincipal"/>. No default scheme is set, so only endpoints that
+    /// require authorization authenticate (health probes never touch the key table).
+    /// </summary>
+    public static IHostApplicationBuilder AddAccountAuth(this IHostApplicationBuilder builder)
+    {
+        builder.AddApiKeyHashing();
+        builder.Services.AddOptions<JwtOptions>()
+            .BindConfiguration(JwtOptions.Section)
+            .ValidateSelfOnStart();
+
+        builder.Services.AddAuthentication()
+            .AddPolicyScheme(AuthSchemes.Bearer, displayName: null, options =>
+                options.ForwardDefaultSelector = context =>
+                    BearerCredential.Read(context.Request).IsJwt ? AuthSchemes.Jwt : AuthSchemes.ApiKey)
+            .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(AuthSchemes.ApiKey, _ => { })
+            .AddJwtBearer(AuthSchemes.Jwt, _ => { });
+        builder.Services.AddOptions<JwtBearerOptions>(AuthSchemes.Jwt).Configure<IOptions<JwtOptions>>(ConfigureJwt);
+
+        builder.Services.AddAuthorizationBuilder()
+            .SetDefaultPolicy(new AuthorizationPolicyBuilder(AuthSchemes.Bearer)
+                .RequireAuthenticatedUser()
+                .RequireClaim(AccountPrincipal.AccountIdClaim)
+                .Build());
+        builder.Services.AddHostedService<JwtStartupCheck>();
+        return builder;
+    }
+
+    private static void ConfigureJwt(JwtBearerOptions options, IOptions<JwtOptions> settings)
+    {
+        var jwt = settings.Value;
+        var (keys, algorithms) = jwt.StaticKeys();
+
+        options.MapInboundClaims = false;
+        options.IncludeErrorDetails = false;
+        options.RequireHttpsMetadata = jwt.RequireHttpsMetadata;
+        options.TokenValidationParameters = new TokenValidationParameters
+        {
+            ValidIssuer = jwt.Issuer,
+            ValidAudience = jwt.Audience,
+            ValidateIssuer = true,
+            ValidateAudience = true,
+            ValidateLifetime = true,
+            RequireExpirationTime = true,
+            RequireSignedTokens = true,
+            ValidateIssuerSigningKey = true,
+            ClockSkew = JwtOptions.ClockSkew,
+            ValidAlgorithms = algorithms,
+            IssuerSigningKeys = keys,
+        };
+
+        if (jwt.Authority is not null)
+        {
+            options.Authority = jwt.Authority.ToString();
+        }
+        else if (jwt.JwksUrl is not null)
+        {
+            options.ConfigurationManager = new ConfigurationManager<OpenIdConnectConfiguration>(
+                jwt.JwksUrl.ToString(),
+                new JwksRetriever(),
+                new HttpDocumentRetriever { RequireHttps = jwt.RequireHttpsMetadata });
+        }
+
+        options.Events = new JwtBearerEvents
+        {
+            OnTokenValidated = context =>
+            {
+                // Replace the token's claims with the one principal shape every credential ends in.
+                var accountId = context.Principal?.FindFirst(jwt.AccountIdClaim)?.Value;
+                if (string.IsNullOrEmpty(accountId))
+                {
+                    context.Fail($"The token has no {jwt.AccountIdClaim} claim.");
+                    return Task.CompletedTask;
+                }
+
+                context.Principal = AccountPrincipal.Create(accountId, "jwt", AuthSchemes.Jwt);
+                return Task.CompletedTask;
+            },
+            OnChallenge = context =>
+            {
+                context.HandleResponse();
+                return AuthChallenge.WriteAsync(context.HttpContext);
+            },
+        };
+    }
+
+    /// <summary>Says once, at start, when no JWT key source is configured (JWTs are then all rejected).</summary>
+    private sealed partial class JwtStartupCheck(IOptions<JwtOptions> options, ILogger<JwtStartupCheck> logger) : IHostedService
+    {
+        public Task StartAsync(CancellationToken cancellationToken)
+        {
+            if (!options.Value.HasKeySource)
+            {
+                LogNoKeySource(logger);
+            }
+
+            return Task.CompletedTask;
+        }
+
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+        [LoggerMessage(EventId = 11, Level = LogLevel.Warning,
+            Message = "No Auth:Jwt key source (Authority, JwksUrl, PublicKeyPem or HmacKey) is configured: JWTs are rejected, API keys still work")]
+        private static partial void LogNoKeySource(ILogger logger);
     }
 }

@@ -1,4 +1,3 @@
-using Microsoft.AspNetCore.Http.Json;
 
 namespace AccountService.Errors;
 
@@ -17,7 +16,6 @@ internal static class ErrorsExtensions
         // Binding failures reach GlobalExceptionHandler as BadHttpRequestException instead of bare 400s
         // (no AddProblemDetails: it would write ProblemDetails bodies past the envelope).
         builder.Services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
-        builder.Services.Configure<JsonOptions>(options => options.SerializerOptions.TypeInfoResolverChain.Insert(0, ErrorJsonContext.Default));
         return builder;
     }
 

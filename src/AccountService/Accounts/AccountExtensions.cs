@@ -1,0 +1,15 @@
+using Microsoft.AspNetCore.Http.Json;
+
+namespace AccountService.Accounts;
+
+internal static class AccountExtensions
+{
+    /// <summary>The account lookup and the source-generated JSON for every wire type.</summary>
+    public static IHostApplicationBuilder AddAccounts(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddScoped<AccountLookup>();
+        builder.Services.Configure<JsonOptions>(options =>
+            options.SerializerOptions.TypeInfoResolverChain.Insert(0, AccountJsonContext.Default));
+        return builder;
+    }
+}

@@ -1,0 +1,69 @@
+using System.Reflection;
+using System.Security.Cryptography;
+using System.Text.Json.Serialization.Metadata;
+using Microsoft.AspNetCore.Http.Metadata;
+using Microsoft.Net.Http.Headers;
+
+namespace AccountService.Accounts;
+
+/// <summary>
+/// A 200 JSON body with a strong ETag over its exact bytes, or 304 with no body when the caller's
+/// <c>If-None-Match</c> already names it. The body is serialized once, for both the hash and the write.
+/// </summary>
+internal sealed class ETaggedJson<T> : IResult, IEndpointMetadataProvider, IStatusCodeHttpResult, IValueHttpResult<T>
+{
+    private const string ContentType = "application/json; charset=utf-8";
+    private readonly byte[] _body;
+
+    public ETaggedJson(T value, JsonTypeInfo<T> typeInfo)
+    {
+        Value = value;
+        _body = System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(value, typeInfo);
+        ETag = $"\"{Convert.ToHexStringLower(SHA256.HashData(_body).AsSpan(0, 16))}\"";
+    }
+
+    public T? Value { get; }
+
+    public string ETag { get; }
+
+    public int? StatusCode => StatusCodes.Status200OK;
+
+    public Task ExecuteAsync(HttpContext httpContext)
+    {
+        var response = httpContext.Response;
+        response.Headers.ETag = ETag;
+        if (Matches(httpContext.Request.Headers.IfNoneMatch))
+        {
+            response.StatusCode = StatusCodes.Status304NotModified;
+            return Task.CompletedTask;
+        }
+
+        response.StatusCode = StatusCodes.Status200OK;
+        response.ContentType = ContentType;
+        response.ContentLength = _body.Length;
+        return response.Body.WriteAsync(_body, httpContext.RequestAborted).AsTask();
+    }
+
+    public static void PopulateMetadata(MethodInfo method, EndpointBuilder builder)
+    {
+        builder.Metadata.Add(new ProducesResponseTypeMetadata(StatusCodes.Status200OK, typeof(T), ["application/json"]));
+        builder.Metadata.Add(new ProducesResponseTypeMetadata(StatusCodes.Status304NotModified, typeof(void)));
+    }
+
+    // If-None-Match uses the weak comparison (RFC 9110 §13.1.2): W/"x" matches "x"; * matches anything.
+    private bool Matches(Microsoft.Extensions.Primitives.StringValues ifNoneMatch)
+    {
+        if (ifNoneMatch.Count == 0)
+        {
+            return false;
+        }
+
+        if (!EntityTagHeaderValue.TryParseList(ifNoneMatch, out var tags))
+        {
+            return false;
+        }
+
+        var current = new EntityTagHeaderValue(ETag);
+        return tags.Any(tag => tag.Equals(EntityTagHeaderValue.Any) || tag.Compare(current, useStrongComparison: false));
+    }
+}
