@@ -1,15 +1,67 @@
+using System.Collections.Concurrent;
+using System.Text;
 using AccountService.Data;
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
 namespace AccountService.Tests.Infrastructure;
 
-/// <summary>The real app and pipeline over the test database; only the connection string differs.</summary>
-public sealed class AccountApiFactory(string connectionString) : WebApplicationFactory<Program>
+/// <summary>
+/// The real app over the test database; only settings differ. <see cref="StartKestrel"/> puts it on a real Kestrel
+/// socket on loopback, for what the in-memory server would not show (header bytes, several headers). Every log line
+/// is kept in <see cref="Logs"/>.
+/// </summary>
+public sealed class AccountApiFactory(string connectionString, IReadOnlyDictionary<string, string?>? settings = null)
+    : WebApplicationFactory<Program>
 {
+    public ConcurrentQueue<string> Logs { get; } = new();
+
+    /// <summary>Starts the app on a real Kestrel listener on 127.0.0.1; returns a client that sends header bytes as Latin-1.</summary>
+    public HttpClient StartKestrel()
+    {
+        UseKestrel(options => options.Listen(System.Net.IPAddress.Loopback, 0));
+        StartServer();
+        var address = Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First();
+        return new HttpClient(new SocketsHttpHandler { RequestHeaderEncodingSelector = (_, _) => Encoding.Latin1 })
+        {
+            BaseAddress = new Uri(address),
+        };
+    }
+
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseEnvironment("Testing");
         builder.UseSetting(DatabaseOptions.ConfigurationKey, connectionString);
+        foreach (var (key, value) in settings ?? TestAuth.JwtSettings())
+        {
+            builder.UseSetting(key, value);
+        }
+
+        builder.ConfigureLogging(logging => logging.SetMinimumLevel(LogLevel.Debug).AddProvider(new CapturingLoggerProvider(Logs)));
+    }
+
+    private sealed class CapturingLoggerProvider(ConcurrentQueue<string> sink) : ILoggerProvider
+    {
+        public ILogger CreateLogger(string categoryName) => new CapturingLogger(categoryName, sink);
+
+        public void Dispose()
+        {
+        }
+    }
+
+    private sealed class CapturingLogger(string category, ConcurrentQueue<string> sink) : ILogger
+    {
+        public IDisposable? BeginScope<TState>(TState state)
+            where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) => true;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
+            sink.Enqueue($"{logLevel} {category}: {formatter(state, exception)} {exception}");
     }
 }

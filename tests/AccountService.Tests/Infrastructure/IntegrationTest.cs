@@ -1,3 +1,7 @@
+using System.Security.Cryptography;
+using System.Text;
+using AccountService.Accounts;
+using AccountService.Auth;
 using AccountService.Data;
 using AccountService.Operations;
 
@@ -14,6 +18,33 @@ public abstract class IntegrationTest(PostgresFixture database) : IAsyncLifetime
     public virtual Task DisposeAsync() => Task.CompletedTask;
 
     internal AccountDbContext CreateDbContext() => Database.CreateDbContext();
+
+    /// <summary>Inserts an account row directly (faster than the CLI where the CLI is not under test).</summary>
+    internal async Task SeedAccountAsync(string id, Action<Account>? configure = null)
+    {
+        var account = new Account { Id = id, Name = $"Name of {id}", Tier = AccountTier.Pro, Status = AccountStatus.Enabled };
+        configure?.Invoke(account);
+        await using var db = CreateDbContext();
+        db.Accounts.Add(account);
+        await db.SaveChangesAsync();
+    }
+
+    /// <summary>Inserts an API key row as <c>keys create</c> would (SHA-256, no pepper); returns the full key.</summary>
+    internal async Task<string> SeedKeyAsync(string accountId, bool revoked = false)
+    {
+        var (keyId, secret, key) = ApiKeyCredential.Generate();
+        await using var db = CreateDbContext();
+        db.ApiKeys.Add(new ApiKey
+        {
+            KeyId = keyId,
+            AccountId = accountId,
+            Name = "test",
+            SecretHash = SHA256.HashData(Encoding.UTF8.GetBytes(secret)),
+            RevokedAt = revoked ? DateTimeOffset.UtcNow : null,
+        });
+        await db.SaveChangesAsync();
+        return key;
+    }
 
     /// <summary>Runs an operator command in process against the test database, as the binary would.</summary>
     internal Task<CliResult> RunCliAsync(params string[] args) => RunCliOnAsync(Database.ConnectionString, args);

@@ -1,0 +1,293 @@
+using System.Net;
+using System.Security.Cryptography;
+using System.Text.Json;
+using AccountService.Tests.Infrastructure;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.IdentityModel.Tokens;
+
+namespace AccountService.Tests.Auth;
+
+public sealed class AuthenticationTests(PostgresFixture database, SharedApi api)
+    : IntegrationTest(database), IClassFixture<SharedApi>
+{
+    private HttpClient Client => api.Get(Database.ConnectionString).Client;
+
+    [Fact]
+    public async Task ApiKeyReachesTheCallersAccount()
+    {
+        await SeedAccountAsync("acc_alice");
+        var key = await SeedKeyAsync("acc_alice");
+
+        var (status, id) = await GetMeAsync(Client, $"Bearer {key}");
+
+        Assert.Equal((HttpStatusCode.OK, "acc_alice"), (status, id));
+    }
+
+    [Fact]
+    public async Task JwtReachesTheCallersAccount()
+    {
+        await SeedAccountAsync("acc_alice");
+
+        var (status, id) = await GetMeAsync(Client, $"Bearer {TestAuth.Jwt("acc_alice")}");
+
+        Assert.Equal((HttpStatusCode.OK, "acc_alice"), (status, id));
+    }
+
+    [Theory]
+    [InlineData("bearer", false)]
+    [InlineData("BEARER", false)]
+    [InlineData("BeArEr", true)]
+    [InlineData("bearer", true)]
+    public async Task TheSchemeNameIsCaseInsensitive(string scheme, bool jwt)
+    {
+        await SeedAccountAsync("acc_alice");
+        var credential = jwt ? TestAuth.Jwt("acc_alice") : await SeedKeyAsync("acc_alice");
+
+        var (status, id) = await GetMeAsync(Client, $"{scheme} {credential}");
+
+        Assert.Equal((HttpStatusCode.OK, "acc_alice"), (status, id));
+    }
+
+    [Fact]
+    public async Task SeveralSpacesAfterTheSchemeAreAllowed()
+    {
+        await SeedAccountAsync("acc_alice");
+        var key = await SeedKeyAsync("acc_alice");
+
+        var (status, _) = await GetMeAsync(Client, $"Bearer    {key}");
+
+        Assert.Equal(HttpStatusCode.OK, status);
+    }
+
+    [Fact]
+    public async Task EachCallerSeesOnlyItsOwnAccount()
+    {
+        var callers = new List<(string AccountId, string Credential)>();
+        for (var i = 0; i < 25; i++)
+        {
+            var id = $"acc_tenant{i:D2}";
+            await SeedAccountAsync(id);
+            callers.Add((id, await SeedKeyAsync(id)));
+            callers.Add((id, TestAuth.Jwt(id)));
+        }
+
+        var answers = await Task.WhenAll(
+            Enumerable.Range(0, 4).SelectMany(_ => callers).Select(async c => (c.AccountId, Answer: await GetMeAsync(Client, $"Bearer {c.Credential}"))));
+
+        Assert.Equal(200, answers.Length);
+        Assert.All(answers, a => Assert.Equal((HttpStatusCode.OK, a.AccountId), (a.Answer.Status, a.Answer.Id)));
+    }
+
+    [Fact]
+    public async Task RevocationTakesEffectOnTheNextRequest()
+    {
+        await SeedAccountAsync("acc_alice");
+        var key = await SeedKeyAsync("acc_alice");
+        var before = await GetMeAsync(Client, $"Bearer {key}");
+
+        Assert.Equal(0, (await RunCliAsync("keys", "revoke", "--key-id", key[3..11])).ExitCode);
+        var after = await GetMeAsync(Client, $"Bearer {key}");
+
+        Assert.Equal(HttpStatusCode.OK, before.Status);
+        Assert.Equal(HttpStatusCode.Unauthorized, after.Status);
+    }
+
+    [Fact]
+    public async Task AValidJwtForAnAccountThatDoesNotExistGetsNotFound()
+    {
+        using var request = Request($"Bearer {TestAuth.Jwt("acc_never_created")}");
+
+        using var response = await Client.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+        using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        var error = json.RootElement.GetProperty("error");
+        Assert.Equal("NOT_FOUND", error.GetProperty("code").GetString());
+        Assert.Equal("https://orbitkit.io/api/errors/#not-found", error.GetProperty("docUrl").GetString());
+    }
+
+    [Fact]
+    public async Task AfterDeletionTheAccountsJwtGetsNotFoundAndItsKeyGetsUnauthorized()
+    {
+        await SeedAccountAsync("acc_gone");
+        var key = await SeedKeyAsync("acc_gone");
+        var jwt = TestAuth.Jwt("acc_gone");
+        Assert.Equal(HttpStatusCode.OK, (await GetMeAsync(Client, $"Bearer {key}")).Status);
+
+        Assert.Equal(0, (await RunCliAsync("accounts", "delete", "--id", "acc_gone")).ExitCode);
+
+        Assert.Equal(HttpStatusCode.NotFound, (await GetMeAsync(Client, $"Bearer {jwt}")).Status);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await GetMeAsync(Client, $"Bearer {key}")).Status);
+    }
+
+    [Fact]
+    public async Task LastUsedAtIsWrittenOnUseButAtMostOncePerMinute()
+    {
+        await SeedAccountAsync("acc_alice");
+        var key = await SeedKeyAsync("acc_alice");
+
+        await GetMeAsync(Client, $"Bearer {key}");
+        var first = await LastUsedAtAsync(key);
+        await GetMeAsync(Client, $"Bearer {key}");
+        var second = await LastUsedAtAsync(key);
+        await using (var db = CreateDbContext())
+        {
+            await db.ApiKeys.ExecuteUpdateAsync(s => s.SetProperty(k => k.LastUsedAt, DateTimeOffset.UtcNow.AddMinutes(-2)));
+        }
+
+        await GetMeAsync(Client, $"Bearer {key}");
+        var third = await LastUsedAtAsync(key);
+
+        Assert.NotNull(first);
+        Assert.Equal(first, second);
+        Assert.True(third > DateTimeOffset.UtcNow.AddSeconds(-30), $"last_used_at {third} was not refreshed");
+    }
+
+    [Fact]
+    public async Task Hs256IsAcceptedWhenAnHmacKeyIsConfigured()
+    {
+        await SeedAccountAsync("acc_alice");
+        var secret = RandomNumberGenerator.GetBytes(32);
+        var settings = new Dictionary<string, string?>(TestAuth.JwtSettings()) { ["Auth:Jwt:HmacKey"] = Convert.ToBase64String(secret) };
+        await using var factory = new AccountApiFactory(Database.ConnectionString, settings);
+        using var client = factory.CreateClient();
+
+        var hs256 = await GetMeAsync(client, $"Bearer {TestAuth.Jwt("acc_alice", TestAuth.Hmac(secret))}");
+        var otherSecret = await GetMeAsync(client, $"Bearer {TestAuth.Jwt("acc_alice", TestAuth.Hmac(RandomNumberGenerator.GetBytes(32)))}");
+        var rs256 = await GetMeAsync(client, $"Bearer {TestAuth.Jwt("acc_alice")}");
+
+        Assert.Equal((HttpStatusCode.OK, HttpStatusCode.Unauthorized, HttpStatusCode.OK), (hs256.Status, otherSecret.Status, rs256.Status));
+    }
+
+    [Fact]
+    public async Task Es256PublicKeysAreAccepted()
+    {
+        await SeedAccountAsync("acc_alice");
+        using var ec = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var settings = new Dictionary<string, string?>(TestAuth.JwtSettings()) { ["Auth:Jwt:PublicKeyPem"] = ec.ExportSubjectPublicKeyInfoPem() };
+        await using var factory = new AccountApiFactory(Database.ConnectionString, settings);
+        using var client = factory.CreateClient();
+
+        var es256 = await GetMeAsync(client, $"Bearer {TestAuth.Jwt("acc_alice", new SigningCredentials(new ECDsaSecurityKey(ec), SecurityAlgorithms.EcdsaSha256))}");
+        var rs256 = await GetMeAsync(client, $"Bearer {TestAuth.Jwt("acc_alice")}");
+
+        Assert.Equal((HttpStatusCode.OK, HttpStatusCode.Unauthorized), (es256.Status, rs256.Status));
+    }
+
+    [Fact]
+    public async Task TheAccountIdClaimIsConfigurable()
+    {
+        await SeedAccountAsync("acc_alice");
+        var settings = new Dictionary<string, string?>(TestAuth.JwtSettings()) { ["Auth:Jwt:AccountIdClaim"] = "account_id" };
+        await using var factory = new AccountApiFactory(Database.ConnectionString, settings);
+        using var client = factory.CreateClient();
+
+        var custom = await GetMeAsync(client, $"Bearer {TestAuth.Jwt("acc_alice", claim: "account_id")}");
+        var sub = await GetMeAsync(client, $"Bearer {TestAuth.Jwt("acc_alice")}");
+
+        Assert.Equal((HttpStatusCode.OK, "acc_alice"), (custom.Status, custom.Id));
+        Assert.Equal(HttpStatusCode.Unauthorized, sub.Status);
+    }
+
+    [Fact]
+    public async Task KeysFromAJwksUrlAreUsed()
+    {
+        await SeedAccountAsync("acc_alice");
+        using var rsa = RSA.Create(2048);
+        var signing = new SigningCredentials(new RsaSecurityKey(rsa) { KeyId = "key-1" }, SecurityAlgorithms.RsaSha256);
+        await using var keyServer = await KeyServer.StartAsync(rsa, "key-1");
+        var settings = new Dictionary<string, string?>
+        {
+            ["Auth:Jwt:Issuer"] = TestAuth.Issuer,
+            ["Auth:Jwt:Audience"] = TestAuth.Audience,
+            ["Auth:Jwt:JwksUrl"] = $"{keyServer.BaseUrl}/jwks.json",
+            ["Auth:Jwt:RequireHttpsMetadata"] = "false",
+        };
+        await using var factory = new AccountApiFactory(Database.ConnectionString, settings);
+        using var client = factory.CreateClient();
+
+        var signedByJwksKey = await GetMeAsync(client, $"Bearer {TestAuth.Jwt("acc_alice", signing)}");
+        var signedByOtherKey = await GetMeAsync(client, $"Bearer {TestAuth.Jwt("acc_alice")}");
+
+        Assert.Equal((HttpStatusCode.OK, HttpStatusCode.Unauthorized), (signedByJwksKey.Status, signedByOtherKey.Status));
+    }
+
+    [Fact]
+    public async Task KeysFromAnOidcAuthorityAreUsed()
+    {
+        await SeedAccountAsync("acc_alice");
+        using var rsa = RSA.Create(2048);
+        var signing = new SigningCredentials(new RsaSecurityKey(rsa) { KeyId = "key-2" }, SecurityAlgorithms.RsaSha256);
+        await using var keyServer = await KeyServer.StartAsync(rsa, "key-2");
+        var settings = new Dictionary<string, string?>
+        {
+            ["Auth:Jwt:Issuer"] = keyServer.BaseUrl,
+            ["Auth:Jwt:Audience"] = TestAuth.Audience,
+            ["Auth:Jwt:Authority"] = keyServer.BaseUrl,
+            ["Auth:Jwt:RequireHttpsMetadata"] = "false",
+        };
+        await using var factory = new AccountApiFactory(Database.ConnectionString, settings);
+        using var client = factory.CreateClient();
+
+        var (status, id) = await GetMeAsync(client, $"Bearer {TestAuth.Jwt("acc_alice", signing, issuer: keyServer.BaseUrl)}");
+
+        Assert.Equal((HttpStatusCode.OK, "acc_alice"), (status, id));
+    }
+
+    [Theory]
+    [InlineData("Auth:Jwt:HmacKey", "c2hvcnQ=", "Auth:Jwt:HmacKey must be base64 of at least 32 bytes")]
+    [InlineData("Auth:Jwt:PublicKeyPem", "not a pem", "Auth:Jwt:PublicKeyPem must be an RSA or P-256 EC public key")]
+    [InlineData("Auth:Jwt:Issuer", "", "Auth:Jwt:Issuer is required")]
+    [InlineData("Auth:Jwt:Audience", "", "Auth:Jwt:Audience is required")]
+    [InlineData("Auth:ApiKeys:Pepper", "not base64!", "Auth:ApiKeys:Pepper must be base64")]
+    public async Task AnInvalidAuthSettingStopsTheStartNamingTheKey(string key, string value, string message)
+    {
+        var settings = new Dictionary<string, string?>(TestAuth.JwtSettings()) { [key] = value };
+        await using var factory = new AccountApiFactory(Database.ConnectionString, settings);
+
+        var ex = Assert.ThrowsAny<Exception>(() => factory.CreateClient());
+
+        Assert.Contains(message, ex.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task WithNoJwtKeySourceJwtsAreRejectedAndApiKeysStillWork()
+    {
+        await SeedAccountAsync("acc_alice");
+        var key = await SeedKeyAsync("acc_alice");
+        await using var factory = new AccountApiFactory(Database.ConnectionString, new Dictionary<string, string?>());
+        using var client = factory.CreateClient();
+
+        var jwt = await GetMeAsync(client, $"Bearer {TestAuth.Jwt("acc_alice")}");
+        var apiKey = await GetMeAsync(client, $"Bearer {key}");
+
+        Assert.Equal((HttpStatusCode.Unauthorized, HttpStatusCode.OK), (jwt.Status, apiKey.Status));
+        Assert.Contains(factory.Logs, line => line.StartsWith("Warning", StringComparison.Ordinal) && line.Contains("No Auth:Jwt key source", StringComparison.Ordinal));
+    }
+
+    internal static HttpRequestMessage Request(string authorization, string path = "/v1/accounts/me")
+    {
+        var request = new HttpRequestMessage(HttpMethod.Get, path);
+        request.Headers.TryAddWithoutValidation("Authorization", authorization);
+        return request;
+    }
+
+    internal static async Task<(HttpStatusCode Status, string? Id)> GetMeAsync(HttpClient client, string authorization)
+    {
+        using var request = Request(authorization);
+        using var response = await client.SendAsync(request);
+        if (response.StatusCode != HttpStatusCode.OK)
+        {
+            return (response.StatusCode, null);
+        }
+
+        using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        return (response.StatusCode, json.RootElement.GetProperty("id").GetString());
+    }
+
+    private async Task<DateTimeOffset?> LastUsedAtAsync(string key)
+    {
+        await using var db = CreateDbContext();
+        return await db.ApiKeys.Where(k => k.KeyId == key.Substring(3, 8)).Select(k => k.LastUsedAt).SingleAsync();
+    }
+}
