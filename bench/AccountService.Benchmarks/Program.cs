@@ -1,0 +1,3 @@
+using BenchmarkDotNet.Running;
+
+BenchmarkSwitcher.FromAssembly(typeof(AccountService.Benchmarks.AuthenticationBenchmarks).Assembly).Run(args);
