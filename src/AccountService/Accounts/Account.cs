@@ -13,7 +13,7 @@ internal sealed class Account
 
     public AccountStatus Status { get; set; }
 
-    public DateTimeOffset CreatedAt { get; init; }
+    public DateTimeOffset CreatedAt { get; set; }
 
     public BillingType BillingType { get; set; }
 

@@ -1,4 +1,6 @@
 using System.Collections.Concurrent;
+using System.Net;
+using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using AccountService.Data;
 using Microsoft.AspNetCore.Hosting;
@@ -6,6 +8,7 @@ using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
@@ -21,16 +24,30 @@ public sealed class AccountApiFactory(string connectionString, IReadOnlyDictiona
 {
     public ConcurrentQueue<string> Logs { get; } = new();
 
-    /// <summary>Starts the app on a real Kestrel listener on 127.0.0.1; returns a client that sends header bytes as Latin-1.</summary>
-    public HttpClient StartKestrel()
+    /// <summary>
+    /// Starts the app on a real Kestrel listener on 127.0.0.1 (HTTPS with HTTP/1.1 and HTTP/2 when a certificate is
+    /// given); returns a client that sends header bytes as Latin-1 and trusts exactly that certificate.
+    /// </summary>
+    public HttpClient StartKestrel(X509Certificate2? certificate = null)
     {
-        UseKestrel(options => options.Listen(System.Net.IPAddress.Loopback, 0));
+        UseKestrel(options => options.Listen(IPAddress.Loopback, 0, listen =>
+        {
+            if (certificate is not null)
+            {
+                listen.Protocols = HttpProtocols.Http1AndHttp2;
+                listen.UseHttps(certificate);
+            }
+        }));
         StartServer();
         var address = Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First();
-        return new HttpClient(new SocketsHttpHandler { RequestHeaderEncodingSelector = (_, _) => Encoding.Latin1 })
+        var handler = new SocketsHttpHandler { RequestHeaderEncodingSelector = (_, _) => Encoding.Latin1 };
+        if (certificate is not null)
         {
-            BaseAddress = new Uri(address),
-        };
+            handler.SslOptions.RemoteCertificateValidationCallback = (_, presented, _, _) =>
+                presented is not null && presented.GetCertHashString() == certificate.GetCertHashString();
+        }
+
+        return new HttpClient(handler) { BaseAddress = new Uri(address) };
     }
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
