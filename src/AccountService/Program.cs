@@ -1,5 +1,6 @@
 using AccountService.Accounts;
 using AccountService.Auth;
+using AccountService.Billing;
 using AccountService.Data;
 using AccountService.Errors;
 using AccountService.Health;
@@ -18,6 +19,7 @@ builder.AddServerDefaults();    // Kestrel: no Server header, non-ASCII headers 
 builder.AddErrorEnvelope();     // one {"error":{…}} body for every failure
 builder.AddAccountData();       // EF Core on PostgreSQL + readiness check
 builder.AddAccountAuth();       // Bearer: OrbitKit API keys and JWTs end in the same principal
+builder.AddBilling();           // Stripe card lookup with a per-customer cache and a time budget
 builder.AddAccounts();          // account lookup, source-generated JSON
 
 var app = builder.Build();
@@ -26,7 +28,7 @@ app.UseErrorEnvelope();         // exception handler, then envelopes for empty e
 app.UseAuthentication();
 app.UseAuthorization();
 app.MapHealthEndpoints();       // /health/live, /health/ready
-app.MapAccountEndpoints();      // /v1/accounts/me
+app.MapAccountEndpoints();      // /v1/accounts/me, /api/account
 
 await app.RunAsync();
 return 0;

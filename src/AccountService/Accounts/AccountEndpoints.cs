@@ -1,5 +1,6 @@
 using System.Security.Claims;
 using AccountService.Auth;
+using AccountService.Billing;
 using AccountService.Errors;
 using Microsoft.AspNetCore.Http.HttpResults;
 
@@ -16,6 +17,14 @@ internal static class AccountEndpoints
         runloop.MapGet("/me", GetMeAsync)
             .WithName("GetMyAccount")
             .WithSummary("The caller's account (Runloop AccountView).");
+
+        var orbitKit = endpoints.MapGroup("/api")
+            .RequireAuthorization()
+            .WithTags("OrbitKit");
+        orbitKit.MapGet("/account", GetAccountAsync)
+            .WithName("GetAccount")
+            .WithSummary("The caller's payment method and per-app subscriptions (OrbitKit).")
+            .Produces<ErrorEnvelope>(StatusCodes.Status503ServiceUnavailable);
 
         return endpoints;
     }
@@ -35,5 +44,28 @@ internal static class AccountEndpoints
         return new ETaggedJson<RunloopAccountResponse>(
             AccountMapping.ToRunloop(account),
             AccountJsonContext.Default.RunloopAccountResponse);
+    }
+
+    private static async Task<Results<Ok<OrbitKitAccountResponse>, NotFound<ErrorEnvelope>, ErrorResult>> GetAccountAsync(
+        ClaimsPrincipal user,
+        AccountLookup accounts,
+        IBillingLookup billing,
+        ApiErrors errors,
+        CancellationToken ct)
+    {
+        var account = await accounts.FindSeatsAsync(user.GetAccountId(), ct);
+        if (account is null)
+        {
+            return TypedResults.NotFound(errors.Envelope(ErrorCodes.NotFound, "Account not found."));
+        }
+
+        var card = await billing.GetCardAsync(account.StripeCustomerId, ct);
+        if (card.ProviderUnavailable)
+        {
+            // An outage, not a payment problem of the caller's: 503, and a hint when to try again.
+            return errors.Unavailable(ErrorCodes.PaymentError, "The payment provider is unavailable. Try again shortly.");
+        }
+
+        return TypedResults.Ok(AccountMapping.ToOrbitKit(account, card.Card));
     }
 }

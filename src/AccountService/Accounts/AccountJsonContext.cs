@@ -1,10 +1,12 @@
+using System.Text.Json;
 using System.Text.Json.Serialization;
 using AccountService.Errors;
 
 namespace AccountService.Accounts;
 
 /// <summary>Source-generated serialization for every wire type: no reflection on the request path.</summary>
-[JsonSourceGenerationOptions(DefaultIgnoreCondition = JsonIgnoreCondition.Never)]
+[JsonSourceGenerationOptions(JsonSerializerDefaults.Web, DefaultIgnoreCondition = JsonIgnoreCondition.Never)]
 [JsonSerializable(typeof(RunloopAccountResponse))]
+[JsonSerializable(typeof(OrbitKitAccountResponse))]
 [JsonSerializable(typeof(ErrorEnvelope))]
 internal sealed partial class AccountJsonContext : JsonSerializerContext;

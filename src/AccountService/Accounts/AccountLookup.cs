@@ -1,3 +1,4 @@
+using AccountService.Billing;
 using AccountService.Data;
 using Microsoft.EntityFrameworkCore;
 
@@ -22,6 +23,29 @@ internal sealed class AccountLookup(AccountDbContext db)
                 a.AwsLicenseArn,
                 a.AwsSubscriptionStatus))
             .SingleOrDefaultAsync(ct);
+
+    /// <summary>
+    /// The account's Stripe customer and its apps' seats in one query, ordered by app name (byte order, so the same
+    /// on every database collation), then app id.
+    /// </summary>
+    public Task<AccountSeats?> FindSeatsAsync(string accountId, CancellationToken ct) =>
+        db.Accounts.AsNoTracking()
+            .Where(a => a.Id == accountId)
+            .Select(a => new AccountSeats(
+                a.StripeCustomerId,
+                a.Apps
+                    .Where(app => app.Subscription != null)
+                    .OrderBy(app => EF.Functions.Collate(app.Name, "C"))
+                    .ThenBy(app => app.Id)
+                    .Select(app => new SeatRow(
+                        app.Id,
+                        app.Name,
+                        app.Subscription!.PlanType,
+                        app.Subscription.Status,
+                        app.Subscription.CancelAtPeriodEnd,
+                        app.Subscription.CurrentPeriodEnd))
+                    .ToList()))
+            .SingleOrDefaultAsync(ct);
 }
 
 /// <summary>What the account endpoints read of an account.</summary>
@@ -37,3 +61,14 @@ internal sealed record AccountRow(
     string? AwsCustomerIdentifier,
     string? AwsLicenseArn,
     string? AwsSubscriptionStatus);
+
+/// <summary>What <c>GET /api/account</c> reads: the Stripe customer and each app's seat.</summary>
+internal sealed record AccountSeats(string? StripeCustomerId, List<SeatRow> Seats);
+
+internal sealed record SeatRow(
+    string AppId,
+    string AppName,
+    PlanType PlanType,
+    SubscriptionStatus Status,
+    bool CancelAtPeriodEnd,
+    DateTimeOffset? CurrentPeriodEnd);

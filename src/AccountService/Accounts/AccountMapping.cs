@@ -1,4 +1,5 @@
 using System.Globalization;
+using AccountService.Billing;
 using AccountService.Data;
 
 namespace AccountService.Accounts;
@@ -31,6 +32,16 @@ internal static class AccountMapping
             billingType,
             aws?.CustomerIdentifier);
     }
+
+    public static OrbitKitAccountResponse ToOrbitKit(AccountSeats account, PaymentCard? card) => new(
+        card is null ? null : new OrbitKitPaymentMethod(card.Id, card.Brand, card.Last4, (int)card.ExpMonth, (int)card.ExpYear),
+        [.. account.Seats.Select(seat => new OrbitKitSubscription(
+            seat.AppId,
+            seat.AppName,
+            StoredNames.PlanType.ToText(seat.PlanType),
+            StoredNames.SubscriptionStatus.ToText(seat.Status),
+            seat.CancelAtPeriodEnd,
+            seat.CurrentPeriodEnd?.ToUnixTimeSeconds() ?? 0))]);
 
     /// <summary>RFC 3339 UTC with milliseconds, e.g. <c>2024-05-01T12:34:56.789Z</c>.</summary>
     public static string FormatTimestamp(DateTimeOffset value) =>

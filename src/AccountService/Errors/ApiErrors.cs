@@ -5,10 +5,17 @@ namespace AccountService.Errors;
 /// <summary>Builds error envelopes from the code table; the only place envelopes are made.</summary>
 internal sealed class ApiErrors(IOptions<ErrorOptions> options)
 {
+    /// <summary>What a 503 tells callers to wait before retrying.</summary>
+    public static readonly TimeSpan RetryAfter = TimeSpan.FromSeconds(5);
+
     private readonly Uri _docBase = options.Value.DocBaseUrl;
 
     public ErrorEnvelope Envelope(string code, string message, IReadOnlyList<ErrorDetail>? details = null) =>
         new(new ErrorBody(code, message, ErrorCodes.Get(code).DocUrl(_docBase), details ?? []));
+
+    /// <summary>503 with <c>Retry-After</c>: a dependency is down, the request may be retried as it is.</summary>
+    public ErrorResult Unavailable(string code, string message) =>
+        new(Envelope(code, message), StatusCodes.Status503ServiceUnavailable, RetryAfter);
 
     /// <summary>The envelope as a result with the code's status from the table.</summary>
     public IResult Result(string code, string message, IReadOnlyList<ErrorDetail>? details = null) =>

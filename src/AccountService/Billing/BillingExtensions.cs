@@ -1,0 +1,66 @@
+using AccountService.Configuration;
+using Microsoft.Extensions.Options;
+using Stripe;
+
+namespace AccountService.Billing;
+
+internal static partial class BillingExtensions
+{
+    private const string StripeHttpClient = "Stripe";
+
+    /// <summary>
+    /// The payment card lookup: one <see cref="StripeClient"/> over an <see cref="IHttpClientFactory"/> client and a
+    /// per-customer card cache. Without <c>Stripe:SecretKey</c> the service starts with one warning and shows no cards.
+    /// </summary>
+    public static IHostApplicationBuilder AddBilling(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<StripeOptions>()
+            .BindConfiguration(StripeOptions.Section)
+            .ValidateSelfOnStart();
+
+        // Long-lived client: connections are recycled by the handler itself, so DNS changes are still picked up.
+        builder.Services.AddHttpClient(StripeHttpClient)
+            .UseSocketsHttpHandler((handler, _) => handler.PooledConnectionLifetime = TimeSpan.FromMinutes(2))
+            .SetHandlerLifetime(Timeout.InfiniteTimeSpan)
+            .ConfigureHttpClient(http => http.Timeout = Timeout.InfiniteTimeSpan);
+
+        builder.Services.AddSingleton(services =>
+        {
+            var options = services.GetRequiredService<IOptions<StripeOptions>>().Value;
+            var http = services.GetRequiredService<IHttpClientFactory>().CreateClient(StripeHttpClient);
+            return new StripeClient(new StripeClientOptions
+            {
+                ApiKey = options.SecretKey,
+                ApiBase = options.ApiBase.ToString().TrimEnd('/'),
+                HttpClient = new SystemNetHttpClient(http, options.MaxNetworkRetries, enableTelemetry: false),
+            });
+        });
+
+        builder.Services.AddHybridCache();
+        builder.Services.AddSingleton<StripeBillingLookup>();
+        builder.Services.AddSingleton<IBillingLookup>(services =>
+            services.GetRequiredService<IOptions<StripeOptions>>().Value.HasSecretKey
+                ? services.GetRequiredService<StripeBillingLookup>()
+                : new NoPaymentProvider());
+        builder.Services.AddHostedService<StripeStartupCheck>();
+        return builder;
+    }
+
+    private sealed partial class StripeStartupCheck(IOptions<StripeOptions> options, ILogger<StripeStartupCheck> logger) : IHostedService
+    {
+        public Task StartAsync(CancellationToken cancellationToken)
+        {
+            if (!options.Value.HasSecretKey)
+            {
+                LogNoKey(logger);
+            }
+
+            return Task.CompletedTask;
+        }
+
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+        [LoggerMessage(EventId = 33, Level = LogLevel.Warning, Message = "No Stripe:SecretKey is configured: paymentMethod is null for every account")]
+        private static partial void LogNoKey(ILogger logger);
+    }
+}

@@ -1,0 +1,133 @@
+using System.ComponentModel;
+using System.Net;
+using Microsoft.Extensions.Caching.Hybrid;
+using Microsoft.Extensions.Caching.Memory;
+using Microsoft.Extensions.Options;
+using Stripe;
+
+namespace AccountService.Billing;
+
+/// <summary>
+/// The customer's card from Stripe: the customer with <c>invoice_settings.default_payment_method</c> expanded, else
+/// its first card payment method. Answers are cached per customer (one Stripe call however many requests wait for
+/// it); each lookup has a time budget that includes Stripe.net's retries, after which the last card seen is used,
+/// or the provider is reported unavailable. Stripe failures never escape as exceptions.
+/// </summary>
+internal sealed partial class StripeBillingLookup : IBillingLookup, IDisposable
+{
+    private static readonly CustomerGetOptions CustomerWithDefaultCard = new() { Expand = ["invoice_settings.default_payment_method"] };
+    private static readonly CustomerPaymentMethodListOptions FirstCard = new() { Type = "card", Limit = 1 };
+
+    private readonly StripeClient _stripe;
+    private readonly HybridCache _cache;
+    private readonly HybridCacheEntryOptions _entryOptions;
+    private readonly TimeSpan _budget;
+    private readonly ILogger<StripeBillingLookup> _logger;
+
+    // The last answer per customer, kept past the cache TTL so an outage can still be answered from it.
+    private readonly MemoryCache _lastKnown = new(new MemoryCacheOptions { SizeLimit = 100_000 });
+
+    public StripeBillingLookup(StripeClient stripe, HybridCache cache, IOptions<StripeOptions> options, ILogger<StripeBillingLookup> logger)
+    {
+        _stripe = stripe;
+        _cache = cache;
+        _logger = logger;
+        _budget = options.Value.TimeBudget;
+        _entryOptions = new HybridCacheEntryOptions
+        {
+            Expiration = options.Value.CardCacheTtl,
+            LocalCacheExpiration = options.Value.CardCacheTtl,
+        };
+    }
+
+    public async Task<CardLookup> GetCardAsync(string? stripeCustomerId, CancellationToken ct)
+    {
+        if (stripeCustomerId is null)
+        {
+            return CardLookup.NoCard;
+        }
+
+        using var budget = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        budget.CancelAfter(_budget);
+        try
+        {
+            var known = await _cache.GetOrCreateAsync(
+                $"stripe:card:{stripeCustomerId}",
+                (Lookup: this, CustomerId: stripeCustomerId),
+                static (state, token) => state.Lookup.FetchAsync(state.CustomerId, token),
+                _entryOptions,
+                cancellationToken: budget.Token);
+            return CardLookup.Of(known.Card);
+        }
+        catch (Exception ex) when (!ct.IsCancellationRequested && IsProviderFailure(ex))
+        {
+            if (_lastKnown.TryGetValue(stripeCustomerId, out KnownCard? stale) && stale is not null)
+            {
+                LogServedStale(_logger, stripeCustomerId, ex.GetType().Name);
+                return CardLookup.Of(stale.Card);
+            }
+
+            LogUnavailable(_logger, stripeCustomerId, ex.GetType().Name, (ex as StripeException)?.HttpStatusCode);
+            return CardLookup.Unavailable;
+        }
+    }
+
+    public void Dispose() => _lastKnown.Dispose();
+
+    private async ValueTask<KnownCard> FetchAsync(string customerId, CancellationToken ct)
+    {
+        var known = new KnownCard(await FetchCardAsync(customerId, ct));
+        _lastKnown.Set(customerId, known, new MemoryCacheEntryOptions { Size = 1, SlidingExpiration = TimeSpan.FromDays(1) });
+        return known;
+    }
+
+    private async Task<PaymentCard?> FetchCardAsync(string customerId, CancellationToken ct)
+    {
+        Customer customer;
+        try
+        {
+            customer = await _stripe.V1.Customers.GetAsync(customerId, CustomerWithDefaultCard, requestOptions: null, ct);
+        }
+        catch (StripeException ex) when (ex.HttpStatusCode == HttpStatusCode.NotFound)
+        {
+            LogCustomerMissing(_logger, customerId, "unknown");
+            return null;
+        }
+
+        if (customer.Deleted == true)
+        {
+            LogCustomerMissing(_logger, customerId, "deleted");
+            return null;
+        }
+
+        if (ToCard(customer.InvoiceSettings?.DefaultPaymentMethod) is { } defaultCard)
+        {
+            return defaultCard;
+        }
+
+        var cards = await _stripe.V1.Customers.PaymentMethods.ListAsync(customerId, FirstCard, requestOptions: null, ct);
+        return cards.Data.Select(ToCard).FirstOrDefault(card => card is not null);
+    }
+
+    private static PaymentCard? ToCard(PaymentMethod? method) =>
+        method?.Card is { } card
+            ? new PaymentCard(method.Id, card.Brand, card.Last4, card.ExpMonth, card.ExpYear)
+            : null;
+
+    // Network failures and timeouts arrive as HttpRequestException and cancellations, not as StripeException.
+    private static bool IsProviderFailure(Exception ex) =>
+        ex is StripeException or HttpRequestException or OperationCanceledException or TimeoutException;
+
+    [LoggerMessage(EventId = 30, Level = LogLevel.Warning, Message = "Stripe customer {CustomerId} is {State}; answering with no payment method")]
+    private static partial void LogCustomerMissing(ILogger logger, string customerId, string state);
+
+    [LoggerMessage(EventId = 31, Level = LogLevel.Warning, Message = "Stripe did not answer for customer {CustomerId} ({Failure}); serving the last known card")]
+    private static partial void LogServedStale(ILogger logger, string customerId, string failure);
+
+    [LoggerMessage(EventId = 32, Level = LogLevel.Error, Message = "Stripe did not answer for customer {CustomerId} ({Failure}, status {Status}) and no card is known")]
+    private static partial void LogUnavailable(ILogger logger, string customerId, string failure, HttpStatusCode? status);
+
+    /// <summary>What is cached for a customer: the card, or null when the customer has none.</summary>
+    [ImmutableObject(true)]
+    internal sealed record KnownCard(PaymentCard? Card);
+}
