@@ -1,0 +1,174 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace AccountService.Tests.Infrastructure;
+
+/// <summary>
+/// Stripe's REST paths on 127.0.0.1, answering with Stripe-shaped JSON scripted per customer: a default card, other
+/// cards, deleted or unknown customers, failures and slowness. Every call is recorded, so tests can count them.
+/// </summary>
+internal sealed class StripeStub : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+    private readonly ConcurrentDictionary<string, StubCustomer> _customers = new(StringComparer.Ordinal);
+
+    private StripeStub(WebApplication app, string baseUrl)
+    {
+        _app = app;
+        BaseUrl = baseUrl;
+    }
+
+    public string BaseUrl { get; }
+
+    public ConcurrentQueue<string> Calls { get; } = new();
+
+    /// <summary>Settings pointing the service at this stub.</summary>
+    public Dictionary<string, string?> Settings(TimeSpan? timeBudget = null) => new(TestAuth.JwtSettings())
+    {
+        ["Stripe:SecretKey"] = "sk_test_stub",
+        ["Stripe:ApiBase"] = BaseUrl,
+        ["Stripe:TimeBudget"] = (timeBudget ?? TimeSpan.FromSeconds(2)).ToString("c", null),
+    };
+
+    public StubCustomer Customer(string id) => _customers.GetOrAdd(id, key => new StubCustomer(key));
+
+    public int CallsFor(string customerId) => Calls.Count(c => c.Contains($"/v1/customers/{customerId}", StringComparison.Ordinal));
+
+    public static async Task<StripeStub> StartAsync()
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.ConfigureKestrel(options => options.Listen(IPAddress.Loopback, 0));
+        var app = builder.Build();
+        app.Urls.Clear();
+        StripeStub? stub = null;
+        app.MapGet("/v1/customers/{id}", (string id, HttpContext http) => stub!.AnswerAsync(id, http, listCards: false));
+        app.MapGet("/v1/customers/{id}/payment_methods", (string id, HttpContext http) => stub!.AnswerAsync(id, http, listCards: true));
+        await app.StartAsync();
+        var address = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First();
+        stub = new StripeStub(app, address);
+        return stub;
+    }
+
+    public async ValueTask DisposeAsync() => await _app.DisposeAsync();
+
+    private async Task AnswerAsync(string id, HttpContext http, bool listCards)
+    {
+        Calls.Enqueue($"{http.Request.Path}{http.Request.QueryString}");
+        if (!_customers.TryGetValue(id, out var customer))
+        {
+            await WriteAsync(http, 404, new JsonObject
+            {
+                ["error"] = new JsonObject
+                {
+                    ["type"] = "invalid_request_error",
+                    ["code"] = "resource_missing",
+                    ["message"] = $"No such customer: '{id}'",
+                    ["param"] = "id",
+                },
+            });
+            return;
+        }
+
+        if (customer.Delay > TimeSpan.Zero)
+        {
+            await Task.Delay(customer.Delay, http.RequestAborted);
+        }
+
+        if (Interlocked.Decrement(ref customer.FailuresLeft) >= 0)
+        {
+            http.Response.Headers["Stripe-Should-Retry"] = "true";
+            await WriteAsync(http, 500, new JsonObject { ["error"] = new JsonObject { ["type"] = "api_error", ["message"] = "An unknown error occurred" } });
+            return;
+        }
+
+        if (listCards)
+        {
+            await WriteAsync(http, 200, new JsonObject
+            {
+                ["object"] = "list",
+                ["url"] = $"/v1/customers/{id}/payment_methods",
+                ["has_more"] = false,
+                ["data"] = new JsonArray([.. customer.OtherCards.Select(c => PaymentMethod(c, id))]),
+            });
+            return;
+        }
+
+        // Stripe.net sends lists as expand[0]=…; Stripe accepts expand[]=… too.
+        var expand = http.Request.Query.Any(q => q.Key.StartsWith("expand[", StringComparison.Ordinal) && q.Value.Contains("invoice_settings.default_payment_method"));
+        JsonNode? defaultMethod = customer.DefaultCard is null ? null
+            : expand ? PaymentMethod(customer.DefaultCard, id)
+            : JsonValue.Create(customer.DefaultCard.Id);
+        await WriteAsync(http, 200, customer.Deleted
+            ? new JsonObject { ["id"] = id, ["object"] = "customer", ["deleted"] = true }
+            : new JsonObject
+            {
+                ["id"] = id,
+                ["object"] = "customer",
+                ["created"] = 1700000000,
+                ["email"] = $"{id}@example.com",
+                ["livemode"] = false,
+                ["invoice_settings"] = new JsonObject
+                {
+                    ["custom_fields"] = null,
+                    ["default_payment_method"] = defaultMethod,
+                    ["footer"] = null,
+                    ["rendering_options"] = null,
+                },
+            });
+    }
+
+    private static JsonObject PaymentMethod(StubCard card, string customerId) => new()
+    {
+        ["id"] = card.Id,
+        ["object"] = "payment_method",
+        ["type"] = card.Brand is null ? "sepa_debit" : "card",
+        ["card"] = card.Brand is null ? null : new JsonObject
+        {
+            ["brand"] = card.Brand,
+            ["display_brand"] = card.Brand,
+            ["country"] = "US",
+            ["exp_month"] = card.ExpMonth,
+            ["exp_year"] = card.ExpYear,
+            ["funding"] = "credit",
+            ["last4"] = card.Last4,
+        },
+        ["created"] = 1700000000,
+        ["customer"] = customerId,
+        ["livemode"] = false,
+    };
+
+    private static async Task WriteAsync(HttpContext http, int status, JsonNode body)
+    {
+        http.Response.StatusCode = status;
+        http.Response.ContentType = "application/json";
+        http.Response.Headers["Request-Id"] = $"req_{Guid.NewGuid():N}";
+        await http.Response.WriteAsync(body.ToJsonString(), http.RequestAborted);
+    }
+}
+
+internal sealed record StubCard(string Id, string? Brand, string Last4, int ExpMonth, int ExpYear);
+
+internal sealed class StubCustomer(string id)
+{
+    public int FailuresLeft;
+
+    public string Id { get; } = id;
+
+    public StubCard? DefaultCard { get; set; }
+
+    public List<StubCard> OtherCards { get; } = [];
+
+    public bool Deleted { get; set; }
+
+    public TimeSpan Delay { get; set; }
+}
