@@ -237,6 +237,21 @@ public sealed class GetMyAccountTests(PostgresFixture database, SharedApi api)
         static bool IsCommand(string line) => line.Contains("Executed DbCommand", StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task MeNeverCallsStripe()
+    {
+        await SeedAccountAsync("acc_stripe", a => a.StripeCustomerId = "cus_1");
+        await using var stripe = await StripeStub.StartAsync();
+        stripe.Customer("cus_1").DefaultCard = new StubCard("pm_1", "visa", "4242", 1, 2030);
+        await using var factory = new AccountApiFactory(Database.ConnectionString, stripe.Settings());
+        using var client = factory.CreateClient();
+
+        using var response = await client.SendAsync(AuthenticationTests.Request($"Bearer {TestAuth.Jwt("acc_stripe")}"));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Empty(stripe.Calls);
+    }
+
     private async Task<JsonNode> GetJsonAsync(string accountId)
     {
         using var response = await Client.SendAsync(AuthenticationTests.Request($"Bearer {TestAuth.Jwt(accountId)}"));
