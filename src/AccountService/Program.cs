@@ -5,6 +5,7 @@ using AccountService.Data;
 using AccountService.Errors;
 using AccountService.Health;
 using AccountService.Operations;
+using AccountService.RateLimiting;
 using AccountService.Server;
 
 // With a verb (migrate, accounts, apps, subscriptions, keys, seed-demo) the binary is the operator CLI.
@@ -15,17 +16,20 @@ if (OperatorCommands.IsCommand(args))
 
 var builder = WebApplication.CreateBuilder(args);
 
-builder.AddServerDefaults();    // Kestrel: no Server header, non-ASCII headers reach auth instead of a bare 400
-builder.AddErrorEnvelope();     // one {"error":{…}} body for every failure
+builder.AddServerDefaults();    // Kestrel limits, forwarded headers from known proxies only, the clock
+builder.AddErrorEnvelope();     // one {"error":{…}} body for every failure; request validators
 builder.AddAccountData();       // EF Core on PostgreSQL + readiness check
 builder.AddAccountAuth();       // Bearer: OrbitKit API keys and JWTs end in the same principal
+builder.AddAccountRateLimits(); // per account, or per IP without a valid credential; IETF RateLimit headers
 builder.AddBilling();           // Stripe card lookup with a per-customer cache and a time budget
 builder.AddAccounts();          // account lookup, source-generated JSON
 
 var app = builder.Build();
 
+app.UseServerDefaults();        // forwarded headers, X-Request-Id, nosniff and no-store on every response
 app.UseErrorEnvelope();         // exception handler, then envelopes for empty error responses
 app.UseAuthentication();
+app.UseAccountRateLimits();     // after authentication: the limit follows the account
 app.UseAuthorization();
 app.MapHealthEndpoints();       // /health/live, /health/ready
 app.MapAccountEndpoints();      // /v1/accounts/me, /api/account

@@ -13,6 +13,7 @@ internal static class AccountEndpoints
     {
         var runloop = endpoints.MapGroup("/v1/accounts")
             .RequireAuthorization()
+            .AddEndpointFilter<ValidationFilter<AccountRequestHeaders>>()
             .WithTags("Runloop");
         runloop.MapGet("/me", GetMeAsync)
             .WithName("GetMyAccount")
@@ -20,6 +21,7 @@ internal static class AccountEndpoints
 
         var orbitKit = endpoints.MapGroup("/api")
             .RequireAuthorization()
+            .AddEndpointFilter<ValidationFilter<AccountRequestHeaders>>()
             .WithTags("OrbitKit");
         orbitKit.MapGet("/account", GetAccountAsync)
             .WithName("GetAccount")
@@ -30,6 +32,7 @@ internal static class AccountEndpoints
     }
 
     private static async Task<Results<ETaggedJson<RunloopAccountResponse>, NotFound<ErrorEnvelope>>> GetMeAsync(
+        [AsParameters] AccountRequestHeaders headers,
         ClaimsPrincipal user,
         AccountLookup accounts,
         ApiErrors errors,
@@ -47,6 +50,7 @@ internal static class AccountEndpoints
     }
 
     private static async Task<Results<Ok<OrbitKitAccountResponse>, NotFound<ErrorEnvelope>, ErrorResult>> GetAccountAsync(
+        [AsParameters] AccountRequestHeaders headers,
         ClaimsPrincipal user,
         AccountLookup accounts,
         IBillingLookup billing,

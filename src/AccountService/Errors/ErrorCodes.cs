@@ -58,6 +58,8 @@ internal static class ErrorCodes
     public static IEnumerable<ErrorCode> All => Table.Values;
 
     public static ErrorCode Get(string code) => Table[code];
+
+    public static bool IsKnown(string code) => Table.ContainsKey(code);
 }
 
 /// <summary>One row of <see cref="ErrorCodes"/>.</summary>

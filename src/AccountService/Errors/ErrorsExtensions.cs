@@ -1,3 +1,5 @@
+using FluentValidation;
+
 
 namespace AccountService.Errors;
 
@@ -12,6 +14,7 @@ internal static class ErrorsExtensions
             .ValidateOnStart();
         builder.Services.AddSingleton<ApiErrors>();
         builder.Services.AddExceptionHandler<GlobalExceptionHandler>();
+        builder.Services.AddValidatorsFromAssemblyContaining<ApiErrors>(ServiceLifetime.Singleton, includeInternalTypes: true);
 
         // Binding failures reach GlobalExceptionHandler as BadHttpRequestException instead of bare 400s
         // (no AddProblemDetails: it would write ProblemDetails bodies past the envelope).

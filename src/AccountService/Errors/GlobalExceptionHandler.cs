@@ -1,4 +1,6 @@
+using System.Globalization;
 using Microsoft.AspNetCore.Diagnostics;
+using Npgsql;
 
 namespace AccountService.Errors;
 
@@ -19,6 +21,18 @@ internal sealed partial class GlobalExceptionHandler(ApiErrors errors, ILogger<G
             return true;
         }
 
+        if (IsDatabaseUnavailable(exception))
+        {
+            // An outage, not a bug: short, retryable, and logged without a stack per request.
+            LogDatabaseUnavailable(logger, httpContext.TraceIdentifier, exception.GetBaseException().Message);
+            httpContext.Response.Headers.RetryAfter = ((int)ApiErrors.RetryAfter.TotalSeconds).ToString(CultureInfo.InvariantCulture);
+            await errors.WriteAsync(
+                httpContext,
+                ErrorCodes.ServiceUnavailable,
+                $"The service is temporarily unavailable. Try again shortly. Request id: {httpContext.TraceIdentifier}.");
+            return true;
+        }
+
         LogUnhandled(logger, exception, httpContext.TraceIdentifier);
         await errors.WriteAsync(
             httpContext,
@@ -26,6 +40,24 @@ internal sealed partial class GlobalExceptionHandler(ApiErrors errors, ILogger<G
             $"An unexpected error occurred. Request id: {httpContext.TraceIdentifier}.");
         return true;
     }
+
+    // Connection refused or reset, pool exhausted, timeouts: the database is not answering. Errors the server
+    // returns for a statement (PostgresException) are not transient and remain 500s.
+    private static bool IsDatabaseUnavailable(Exception exception)
+    {
+        for (var ex = exception; ex is not null; ex = ex.InnerException)
+        {
+            if (ex is NpgsqlException { IsTransient: true } or TimeoutException)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    [LoggerMessage(EventId = 2, Level = LogLevel.Error, Message = "Database unavailable for request {RequestId}: {Reason}")]
+    private static partial void LogDatabaseUnavailable(ILogger logger, string requestId, string reason);
 
     [LoggerMessage(EventId = 1, Level = LogLevel.Error, Message = "Unhandled exception for request {RequestId}")]
     private static partial void LogUnhandled(ILogger logger, Exception exception, string requestId);

@@ -1,0 +1,80 @@
+using System.Text;
+using AccountService.Configuration;
+using Microsoft.AspNetCore.HttpOverrides;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+
+namespace AccountService.Server;
+
+internal static class ServerExtensions
+{
+    /// <summary>Kestrel limits and header decoding, forwarded-header trust, the clock.</summary>
+    public static IHostApplicationBuilder AddServerDefaults(this IHostApplicationBuilder builder)
+    {
+        builder.Services.TryAddSingleton(TimeProvider.System);
+        builder.Services.Configure<KestrelServerOptions>(options =>
+        {
+            options.AddServerHeader = false;
+
+            // Kestrel answers a header with non-ASCII bytes with a bare 400 before any of our code runs; decoded as
+            // Latin-1 the request reaches the pipeline, where auth rejects the credential with the envelope.
+            options.RequestHeaderEncodingSelector = _ => Encoding.Latin1;
+
+            // The account endpoints take no body and a few small headers.
+            options.Limits.MaxRequestBodySize = 64 * 1024;
+            options.Limits.MaxRequestHeadersTotalSize = 32 * 1024;
+            options.Limits.MaxRequestHeaderCount = 64;
+        });
+
+        builder.Services.AddOptions<ForwardedHeadersSettings>()
+            .BindConfiguration(ForwardedHeadersSettings.Section)
+            .ValidateSelfOnStart();
+        builder.Services.AddOptions<ForwardedHeadersOptions>().Configure<IOptions<ForwardedHeadersSettings>>((options, settings) =>
+        {
+            options.ForwardedHeaders = ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto;
+
+            // Only the configured gateways: not even loopback is trusted, so X-Forwarded-For cannot be forged to dodge
+            // the per-IP limit.
+            options.KnownIPNetworks.Clear();
+            options.KnownProxies.Clear();
+            foreach (var proxy in settings.Value.Addresses)
+            {
+                options.KnownProxies.Add(proxy);
+            }
+        });
+        return builder;
+    }
+
+    /// <summary>Forwarded headers from known proxies, the request id, and headers every response carries.</summary>
+    public static IApplicationBuilder UseServerDefaults(this IApplicationBuilder app)
+    {
+        // With no known proxy the middleware is left out: given empty lists it would believe every sender.
+        if (app.ApplicationServices.GetRequiredService<IOptions<ForwardedHeadersSettings>>().Value.KnownProxies.Count > 0)
+        {
+            app.UseForwardedHeaders();
+        }
+
+        app.Use(RequestId.InvokeAsync);
+        app.Use((context, next) =>
+        {
+            context.Response.OnStarting(
+                static state =>
+                {
+                    var headers = ((HttpContext)state).Response.Headers;
+                    headers.XContentTypeOptions = "nosniff";
+
+                    // Account data is private: no cache may keep it (health responses set their own).
+                    if (!headers.ContainsKey("Cache-Control"))
+                    {
+                        headers.CacheControl = "no-store";
+                    }
+
+                    return Task.CompletedTask;
+                },
+                context);
+            return next(context);
+        });
+        return app;
+    }
+}
