@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Collections.Immutable;
 using System.Net;
 using System.Security.Cryptography.X509Certificates;
 using System.Text;
@@ -8,6 +9,7 @@ using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -19,7 +21,10 @@ namespace AccountService.Tests.Infrastructure;
 /// socket on loopback, for what the in-memory server would not show (header bytes, several headers). Every log line
 /// is kept in <see cref="Logs"/>.
 /// </summary>
-public sealed class AccountApiFactory(string connectionString, IReadOnlyDictionary<string, string?>? settings = null)
+public sealed class AccountApiFactory(
+    string connectionString,
+    IReadOnlyDictionary<string, string?>? settings = null,
+    Action<IServiceCollection>? services = null)
     : WebApplicationFactory<Program>
 {
     public ConcurrentQueue<string> Logs { get; } = new();
@@ -54,12 +59,20 @@ public sealed class AccountApiFactory(string connectionString, IReadOnlyDictiona
     {
         builder.UseEnvironment("Testing");
         builder.UseSetting(DatabaseOptions.ConfigurationKey, connectionString);
+
+        // Tests send many requests from one address; the rate-limit tests set their own limits.
+        builder.UseSetting("RateLimits:PerAccountPerMinute", "1000000");
+        builder.UseSetting("RateLimits:PerIpPerMinute", "1000000");
         foreach (var (key, value) in settings ?? TestAuth.JwtSettings())
         {
             builder.UseSetting(key, value);
         }
 
         builder.ConfigureLogging(logging => logging.SetMinimumLevel(LogLevel.Debug).AddProvider(new CapturingLoggerProvider(Logs)));
+        if (services is not null)
+        {
+            builder.ConfigureTestServices(services);
+        }
     }
 
     private sealed class CapturingLoggerProvider(ConcurrentQueue<string> sink) : ILoggerProvider
@@ -71,14 +84,34 @@ public sealed class AccountApiFactory(string connectionString, IReadOnlyDictiona
         }
     }
 
+    // Each line: level, category, message, exception, then the scopes it was written in (e.g. RequestId=…).
     private sealed class CapturingLogger(string category, ConcurrentQueue<string> sink) : ILogger
     {
+        private static readonly AsyncLocal<ImmutableStack<object>> Scopes = new();
+
         public IDisposable? BeginScope<TState>(TState state)
-            where TState : notnull => null;
+            where TState : notnull
+        {
+            var previous = Scopes.Value ?? [];
+            Scopes.Value = previous.Push(state);
+            return new ScopeExit(() => Scopes.Value = previous);
+        }
 
         public bool IsEnabled(LogLevel logLevel) => true;
 
-        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
-            sink.Enqueue($"{logLevel} {category}: {formatter(state, exception)} {exception}");
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+        {
+            var scopes = string.Join(' ', (Scopes.Value ?? []).Select(Describe));
+            sink.Enqueue($"{logLevel} {category}: {formatter(state, exception)} {exception} [{scopes}]");
+        }
+
+        private static string Describe(object scope) => scope is IEnumerable<KeyValuePair<string, object>> pairs
+            ? string.Join(' ', pairs.Select(p => $"{p.Key}={p.Value}"))
+            : scope.ToString() ?? "";
+    }
+
+    private sealed class ScopeExit(Action exit) : IDisposable
+    {
+        public void Dispose() => exit();
     }
 }

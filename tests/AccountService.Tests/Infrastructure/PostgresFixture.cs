@@ -56,7 +56,7 @@ public sealed class PostgresFixture : IAsyncLifetime
     /// <summary>A new, empty database on the same server; returns its connection string.</summary>
     public async Task<string> CreateDatabaseAsync(string prefix)
     {
-        var name = $"{prefix}_{Guid.NewGuid():N}"[..40];
+        var name = $"{prefix}_{Guid.NewGuid():N}";
         await using (var connection = new NpgsqlConnection(Server.ConnectionString))
         {
             await connection.OpenAsync();

@@ -1,0 +1,47 @@
+using AccountService.Tests.Auth;
+using AccountService.Tests.Infrastructure;
+
+namespace AccountService.Tests.Errors;
+
+public sealed class RequestIdTests(PostgresFixture database, SharedApi api)
+    : IntegrationTest(database), IClassFixture<SharedApi>
+{
+    [Fact]
+    public async Task AValidCallerRequestIdIsEchoed()
+    {
+        var (_, client) = api.Get(Database.ConnectionString);
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/health/live");
+        request.Headers.Add("X-Request-Id", "caller-id-42");
+
+        using var response = await client.SendAsync(request);
+
+        Assert.Equal("caller-id-42", response.Headers.GetValues("X-Request-Id").Single());
+    }
+
+    [Fact]
+    public async Task WithoutOneAnIdIsGenerated()
+    {
+        var (_, client) = api.Get(Database.ConnectionString);
+
+        using var first = await client.GetAsync("/health/live");
+        using var second = await client.GetAsync("/no/such/route");
+
+        var ids = new[] { first, second }.Select(r => r.Headers.GetValues("X-Request-Id").Single()).ToList();
+        Assert.All(ids, id => Assert.Matches("^[0-9a-f]{32}$", id));
+        Assert.NotEqual(ids[0], ids[1]);
+    }
+
+    [Fact]
+    public async Task EveryLogLineOfARequestCarriesItsId()
+    {
+        var (factory, client) = api.Get(Database.ConnectionString);
+        using var request = AuthenticationTests.Request("Bearer ok_Zz0Zz0Zz_QQQQQQQQQQQQQQQQQQQQQQQQ");
+        request.Headers.Add("X-Request-Id", "trace-me-7");
+
+        using var response = await client.SendAsync(request);
+
+        var lines = factory.Logs.Where(l => l.Contains("API key rejected", StringComparison.Ordinal)).ToList();
+        Assert.NotEmpty(lines);
+        Assert.Contains(lines, l => l.Contains("RequestId=trace-me-7", StringComparison.Ordinal));
+    }
+}
