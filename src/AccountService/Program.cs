@@ -4,6 +4,7 @@ using AccountService.Billing;
 using AccountService.Data;
 using AccountService.Errors;
 using AccountService.Health;
+using AccountService.OpenApi;
 using AccountService.Operations;
 using AccountService.RateLimiting;
 using AccountService.Server;
@@ -23,11 +24,13 @@ builder.AddAccountAuth();       // Bearer: OrbitKit API keys and JWTs end in the
 builder.AddAccountRateLimits(); // per account, or per IP without a valid credential; IETF RateLimit headers
 builder.AddBilling();           // Stripe card lookup with a per-customer cache and a time budget
 builder.AddAccounts();          // account lookup, source-generated JSON
+builder.AddApiDocs();           // Swashbuckle document and Swagger UI (OpenApi:Enabled; on in Development)
 
 var app = builder.Build();
 
 app.UseServerDefaults();        // forwarded headers, X-Request-Id, nosniff and no-store on every response
 app.UseErrorEnvelope();         // exception handler, then envelopes for empty error responses
+app.UseApiDocs();               // /swagger and /swagger/v1/swagger.json when enabled
 app.UseAuthentication();
 app.UseAccountRateLimits();     // after authentication: the limit follows the account
 app.UseAuthorization();

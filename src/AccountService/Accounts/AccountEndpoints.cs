@@ -14,6 +14,7 @@ internal static class AccountEndpoints
         var runloop = endpoints.MapGroup("/v1/accounts")
             .RequireAuthorization()
             .AddEndpointFilter<ValidationFilter<AccountRequestHeaders>>()
+            .ProducesAccountErrors()
             .WithTags("Runloop");
         runloop.MapGet("/me", GetMeAsync)
             .WithName("GetMyAccount")
@@ -22,14 +23,27 @@ internal static class AccountEndpoints
         var orbitKit = endpoints.MapGroup("/api")
             .RequireAuthorization()
             .AddEndpointFilter<ValidationFilter<AccountRequestHeaders>>()
+            .ProducesAccountErrors()
             .WithTags("OrbitKit");
         orbitKit.MapGet("/account", GetAccountAsync)
             .WithName("GetAccount")
-            .WithSummary("The caller's payment method and per-app subscriptions (OrbitKit).")
-            .Produces<ErrorEnvelope>(StatusCodes.Status503ServiceUnavailable);
+            .WithSummary("The caller's payment method and per-app subscriptions (OrbitKit).");
 
         return endpoints;
     }
+
+    /// <summary>The failures every account endpoint may answer with, all in the envelope.</summary>
+    private static RouteGroupBuilder ProducesAccountErrors(this RouteGroupBuilder group) => group.WithMetadata(
+    [
+        .. new[]
+        {
+            StatusCodes.Status400BadRequest,
+            StatusCodes.Status401Unauthorized,
+            StatusCodes.Status429TooManyRequests,
+            StatusCodes.Status500InternalServerError,
+            StatusCodes.Status503ServiceUnavailable,
+        }.Select(status => new ProducesResponseTypeMetadata(status, typeof(ErrorEnvelope), ["application/json"])),
+    ]);
 
     private static async Task<Results<ETaggedJson<RunloopAccountResponse>, NotFound<ErrorEnvelope>>> GetMeAsync(
         [AsParameters] AccountRequestHeaders headers,

@@ -1,3 +1,5 @@
+using System.ComponentModel.DataAnnotations;
+
 namespace AccountService.Accounts;
 
 /// <summary>OrbitKit's account details (<c>GET /api/account</c>): camelCase from the web defaults.</summary>
@@ -12,7 +14,7 @@ public sealed record OrbitKitPaymentMethod(string Id, string Brand, string Last4
 public sealed record OrbitKitSubscription(
     string AppId,
     string AppName,
-    string PlanType,
-    string Status,
+    [AllowedValues("monthly", "yearly")] string PlanType,
+    [AllowedValues("none", "active", "past_due", "canceled")] string Status,
     bool CancelAtPeriodEnd,
     long CurrentPeriodEnd);

@@ -1,0 +1,84 @@
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.OpenApi;
+using Swashbuckle.AspNetCore.SwaggerGen;
+
+namespace AccountService.OpenApi;
+
+internal static class ApiDocsExtensions
+{
+    private const string DocumentName = "v1";
+    private const string ApiKeyScheme = "apiKey";
+    private const string JwtScheme = "jwt";
+
+    /// <summary>
+    /// The served OpenAPI document, generated from the endpoints by Swashbuckle, and Swagger UI with an Authorize
+    /// button for the bearer credential. openapi.yaml is the published contract; a test keeps the two equal.
+    /// </summary>
+    public static IHostApplicationBuilder AddApiDocs(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<ApiDocsOptions>().BindConfiguration(ApiDocsOptions.Section);
+        builder.Services.AddEndpointsApiExplorer();
+        builder.Services.AddSwaggerGen(options =>
+        {
+            options.SwaggerDoc(DocumentName, new OpenApiInfo
+            {
+                Title = "AccountService",
+                Version = "1.0.0",
+                Description = "Account API for Runloop and OrbitKit callers.",
+            });
+            // Two ways to fill the same Authorization: Bearer header; Swagger UI offers both, either one is enough.
+            options.AddSecurityDefinition(ApiKeyScheme, new OpenApiSecurityScheme
+            {
+                Type = SecuritySchemeType.Http,
+                Scheme = "bearer",
+                Description = "An API key, `ok_<8-char key id>_<24-char secret>`.",
+            });
+            options.AddSecurityDefinition(JwtScheme, new OpenApiSecurityScheme
+            {
+                Type = SecuritySchemeType.Http,
+                Scheme = "bearer",
+                BearerFormat = "JWT",
+                Description = "A JWT from the configured issuer; the account id is in the `sub` claim unless configured otherwise.",
+            });
+            options.OperationFilter<BearerOperationFilter>();
+            options.SchemaFilter<WireSchemaFilter>();
+            options.DocumentFilter<HealthDocumentFilter>();
+            options.SupportNonNullableReferenceTypes();
+            options.UseAllOfToExtendReferenceSchemas();
+        });
+        return builder;
+    }
+
+    public static WebApplication UseApiDocs(this WebApplication app)
+    {
+        var enabled = app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<ApiDocsOptions>>().Value.Enabled
+            ?? app.Environment.IsDevelopment();
+        if (enabled)
+        {
+            app.UseSwagger(options => options.OpenApiVersion = OpenApiSpecVersion.OpenApi3_0);
+            app.UseSwaggerUI(options =>
+            {
+                options.SwaggerEndpoint($"/swagger/{DocumentName}/swagger.json", "AccountService");
+                options.DocumentTitle = "AccountService";
+            });
+        }
+
+        return app;
+    }
+
+    /// <summary>Operations that require authorization accept either credential.</summary>
+    private sealed class BearerOperationFilter : IOperationFilter
+    {
+        public void Apply(OpenApiOperation operation, OperationFilterContext context)
+        {
+            if (context.ApiDescription.ActionDescriptor.EndpointMetadata.OfType<IAuthorizeData>().Any())
+            {
+                operation.Security =
+                [
+                    new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference(ApiKeyScheme, context.Document)] = [] },
+                    new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference(JwtScheme, context.Document)] = [] },
+                ];
+            }
+        }
+    }
+}
