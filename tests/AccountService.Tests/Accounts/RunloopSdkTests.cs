@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using AccountService.Tests.Infrastructure;
 
 namespace AccountService.Tests.Accounts;
@@ -33,14 +32,15 @@ public sealed class RunloopSdkTests(PostgresFixture database) : IntegrationTest(
         using var expected = await client.SendAsync(Auth.AuthenticationTests.Request($"Bearer {key}"));
         var expectedJson = await expected.Content.ReadAsStringAsync();
 
-        var (exitCode, output) = await RunNodeTestAsync(new Dictionary<string, string>
+        var (exitCode, output) = await NodeScript.RunAsync("sdk", ["--test", "--test-reporter=tap", "accounts-me.test.mjs"], new Dictionary<string, string>
         {
             ["RUNLOOP_BASE_URL"] = client.BaseAddress!.ToString().TrimEnd('/'),
             ["RUNLOOP_API_KEY"] = key,
             ["NODE_EXTRA_CA_CERTS"] = caFile,
             ["EXPECTED_ACCOUNT"] = expectedJson,
             ["BAD_API_KEY"] = "ok_Zz0Zz0Zz_QQQQQQQQQQQQQQQQQQQQQQQQ",
-        });
+        },
+        requiredPackage: "@runloop/api-client");
         File.Delete(caFile);
 
         Assert.True(exitCode == 0, output);
@@ -49,39 +49,5 @@ public sealed class RunloopSdkTests(PostgresFixture database) : IntegrationTest(
         Assert.Contains(finished, l => l.Contains("HTTP/2 GET", StringComparison.Ordinal) && l.Contains(" - 200 ", StringComparison.Ordinal));
         Assert.Contains(finished, l => l.Contains("HTTP/1.1 GET", StringComparison.Ordinal) && l.Contains(" - 200 ", StringComparison.Ordinal));
         Assert.Single(finished, l => l.Contains(" - 401 ", StringComparison.Ordinal));
-    }
-
-    private static async Task<(int ExitCode, string Output)> RunNodeTestAsync(Dictionary<string, string> environment)
-    {
-        var directory = Path.Combine(RepositoryRoot.Path, "tests", "sdk");
-        Assert.True(
-            Directory.Exists(Path.Combine(directory, "node_modules", "@runloop", "api-client")),
-            "tests/sdk has no node_modules: run `npm ci` in tests/sdk (.ci/run does).");
-        var start = new ProcessStartInfo("node", ["--test", "--test-reporter=tap", "accounts-me.test.mjs"])
-        {
-            WorkingDirectory = directory,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        foreach (var (name, value) in environment)
-        {
-            start.Environment[name] = value;
-        }
-
-        using var process = Process.Start(start) ?? throw new InvalidOperationException("node did not start");
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(90));
-        try
-        {
-            await process.WaitForExitAsync(timeout.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"node --test did not finish in 90 s: {await stdout}");
-        }
-
-        return (process.ExitCode, await stdout + await stderr);
     }
 }
