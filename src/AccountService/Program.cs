@@ -8,8 +8,9 @@ using AccountService.OpenApi;
 using AccountService.Operations;
 using AccountService.RateLimiting;
 using AccountService.Server;
+using AccountService.Telemetry;
 
-// With a verb (migrate, accounts, apps, subscriptions, keys, seed-demo) the binary is the operator CLI.
+// With a verb (migrate, accounts, apps, subscriptions, keys, seed-demo, probe) the binary is the operator CLI.
 if (OperatorCommands.IsCommand(args))
 {
     return await OperatorCommands.RunAsync(args, Console.Out, Console.Error);
@@ -25,6 +26,7 @@ builder.AddAccountRateLimits(); // per account, or per IP without a valid creden
 builder.AddBilling();           // Stripe card lookup with a per-customer cache and a time budget
 builder.AddAccounts();          // account lookup, source-generated JSON
 builder.AddApiDocs();           // Swashbuckle document and Swagger UI (OpenApi:Enabled; on in Development)
+builder.AddTelemetry();         // OpenTelemetry over OTLP when OTEL_EXPORTER_OTLP_ENDPOINT is set
 
 var app = builder.Build();
 

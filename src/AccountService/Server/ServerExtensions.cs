@@ -13,6 +13,11 @@ internal static class ServerExtensions
     public static IHostApplicationBuilder AddServerDefaults(this IHostApplicationBuilder builder)
     {
         builder.Services.TryAddSingleton(TimeProvider.System);
+
+        // On SIGTERM Kestrel stops accepting and in-flight requests get this long to finish (Server:ShutdownTimeout).
+        builder.Services.AddOptions<ServerSettings>().BindConfiguration(ServerSettings.Section).ValidateSelfOnStart();
+        builder.Services.AddOptions<HostOptions>().Configure<IOptions<ServerSettings>>((host, server) =>
+            host.ShutdownTimeout = server.Value.ShutdownTimeout);
         builder.Services.Configure<KestrelServerOptions>(options =>
         {
             options.AddServerHeader = false;
