@@ -1,0 +1,126 @@
+using System.Reflection;
+using AccountService.Auth;
+using AccountService.Billing;
+using AccountService.Data;
+using AccountService.Errors;
+using AccountService.OpenApi;
+using AccountService.RateLimiting;
+using AccountService.Server;
+using AccountService.Tests.Infrastructure;
+using YamlDotNet.RepresentationModel;
+
+namespace AccountService.Tests.Deployment;
+
+/// <summary>
+/// docker-compose.yml as Compose itself reads it (`docker-compose config`, Debian's package): the stack's wiring, and
+/// that every setting it passes to the service is one the service reads.
+/// </summary>
+public sealed class ComposeFileTests
+{
+    private static readonly Lazy<Task<YamlMappingNode>> Resolved = new(LoadAsync);
+
+    [Fact]
+    public async Task ComposeParsesTheFile()
+    {
+        var services = await ServicesAsync();
+
+        Assert.Equal(["api", "migrate", "postgres", "seed", "stripe-mock"], services.Children.Keys.Select(k => k.ToString()).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public async Task PostgresHasAHealthCheckAndANamedVolume()
+    {
+        var postgres = Service(await ServicesAsync(), "postgres");
+
+        Assert.Contains("pg_isready", Node(postgres, "healthcheck", "test").ToString(), StringComparison.Ordinal);
+        Assert.Contains(((YamlSequenceNode)postgres["volumes"]).Children, v => v.ToString().StartsWith("pgdata:", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task MigrationsRunOnceTheDatabaseIsHealthyAndTheApiStartsAfterThem()
+    {
+        var services = await ServicesAsync();
+        var migrate = Service(services, "migrate");
+        var api = Service(services, "api");
+
+        Assert.Equal(["migrate"], ((YamlSequenceNode)migrate["command"]).Children.Select(c => c.ToString()));
+        Assert.Equal("service_healthy", Node(migrate, "depends_on", "postgres", "condition").ToString());
+        Assert.Equal("service_completed_successfully", Node(api, "depends_on", "migrate", "condition").ToString());
+        Assert.Contains("probe", Node(api, "healthcheck", "test").ToString(), StringComparison.Ordinal);
+        Assert.Equal("http://stripe-mock:12111", Node(api, "environment", "Stripe__ApiBase").ToString());
+        Assert.All(new[] { migrate, api, Service(services, "seed") }, s => Assert.Equal("accountservice:local", s["image"].ToString()));
+    }
+
+    [Fact]
+    public async Task EverySettingPassedToTheServiceIsOneItReads()
+    {
+        var services = await ServicesAsync();
+        var known = KnownSettings();
+
+        foreach (var name in new[] { "migrate", "seed", "api" })
+        {
+            var environment = (YamlMappingNode)Service(services, name)["environment"];
+            foreach (var variable in environment.Children.Keys.Select(k => k.ToString()))
+            {
+                var key = variable.Replace("__", ":", StringComparison.Ordinal);
+                Assert.True(
+                    known.Contains(key) || FrameworkPrefixes.Any(p => variable.StartsWith(p, StringComparison.Ordinal)),
+                    $"{name}: {variable} is not a setting the service reads");
+            }
+        }
+    }
+
+    private static readonly string[] FrameworkPrefixes = ["ASPNETCORE_", "DOTNET_", "OTEL_", "Logging__", "Kestrel__"];
+
+    // Every option the service binds: section:property, from the options classes themselves.
+    private static HashSet<string> KnownSettings()
+    {
+        var known = new HashSet<string>(StringComparer.Ordinal) { DatabaseOptions.ConfigurationKey };
+        (Type Type, string Section)[] options =
+        [
+            (typeof(StripeOptions), StripeOptions.Section),
+            (typeof(JwtOptions), JwtOptions.Section),
+            (typeof(ApiKeyOptions), ApiKeyOptions.Section),
+            (typeof(RateLimitOptions), RateLimitOptions.Section),
+            (typeof(ForwardedHeadersSettings), ForwardedHeadersSettings.Section),
+            (typeof(ServerSettings), ServerSettings.Section),
+            (typeof(ErrorOptions), ErrorOptions.Section),
+            (typeof(ApiDocsOptions), ApiDocsOptions.Section),
+        ];
+        foreach (var (type, section) in options)
+        {
+            foreach (var property in type.GetProperties(BindingFlags.Public | BindingFlags.Instance).Where(p => p.CanWrite))
+            {
+                known.Add($"{section}:{property.Name}");
+            }
+        }
+
+        return known;
+    }
+
+    private static async Task<YamlMappingNode> ServicesAsync() => (YamlMappingNode)(await Resolved.Value)["services"];
+
+    private static YamlMappingNode Service(YamlMappingNode services, string name) => (YamlMappingNode)services[name];
+
+    private static YamlNode Node(YamlMappingNode root, params string[] path) =>
+        path.Aggregate((YamlNode)root, (node, key) => ((YamlMappingNode)node)[key]);
+
+    private static async Task<YamlMappingNode> LoadAsync()
+    {
+        var file = Path.Combine(RepositoryRoot.Path, "docker-compose.yml");
+        (int ExitCode, string Output) result;
+        try
+        {
+            result = await PublishedService.RunAsync("docker-compose", ["-f", file, "config"]);
+        }
+        catch (System.ComponentModel.Win32Exception)
+        {
+            throw new InvalidOperationException("docker-compose is not installed (Debian package docker-compose; .ci/run installs it).");
+        }
+
+        Assert.True(result.ExitCode == 0, $"docker-compose config failed:\n{result.Output}");
+        var stream = new YamlStream();
+        stream.Load(new StringReader(result.Output));
+        return (YamlMappingNode)stream.Documents[0].RootNode;
+    }
+}
