@@ -16,7 +16,7 @@ internal static class DataExtensions
             .ValidateSelfOnStart();
 
         builder.Services.AddDbContextPool<AccountDbContext>((services, options) =>
-            options.UseAccountDatabase(services.GetRequiredService<IOptions<DatabaseOptions>>().Value.ConnectionString!));
+            options.UseAccountDatabase(services.GetRequiredService<IOptions<DatabaseOptions>>().Value.EffectiveConnectionString));
 
         builder.Services.AddHealthChecks().AddDbContextCheck<AccountDbContext>("database", tags: [HealthTags.Ready]);
         return builder;

@@ -11,6 +11,37 @@ internal sealed class DatabaseOptions : IValidatableObject
 
     public string? ConnectionString { get; set; }
 
+    /// <summary>
+    /// The connection string with the service's bounds filled in where it sets none: a few seconds to connect or to
+    /// wait for a pooled connection (<c>Timeout</c>), a few seconds per statement (<c>Command Timeout</c>). An
+    /// unreachable or stuck database then costs a request seconds, not the driver's 15 s and 30 s defaults.
+    /// </summary>
+    public string EffectiveConnectionString
+    {
+        get
+        {
+            var written = new System.Data.Common.DbConnectionStringBuilder { ConnectionString = ConnectionString };
+            var builder = new NpgsqlConnectionStringBuilder(ConnectionString);
+            if (!HasAny(written, "Timeout", "Connect Timeout", "Connection Timeout"))
+            {
+                builder.Timeout = DefaultConnectTimeoutSeconds;
+            }
+
+            if (!HasAny(written, "Command Timeout", "CommandTimeout"))
+            {
+                builder.CommandTimeout = DefaultCommandTimeoutSeconds;
+            }
+
+            return builder.ConnectionString;
+        }
+    }
+
+    public const int DefaultConnectTimeoutSeconds = 3;
+    public const int DefaultCommandTimeoutSeconds = 5;
+
+    private static bool HasAny(System.Data.Common.DbConnectionStringBuilder written, params string[] keys) =>
+        keys.Any(written.ContainsKey);
+
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
         if (string.IsNullOrWhiteSpace(ConnectionString))

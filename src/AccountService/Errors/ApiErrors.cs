@@ -30,6 +30,7 @@ internal sealed class ApiErrors(IOptions<ErrorOptions> options)
         int? status = null)
     {
         context.Response.StatusCode = status ?? ErrorCodes.Get(code).Status;
-        return context.Response.WriteAsJsonAsync(Envelope(code, message, details), context.RequestAborted);
+        // No RequestAborted: after a request timeout that token is cancelled, and the 503 must still be written.
+        return context.Response.WriteAsJsonAsync(Envelope(code, message, details), CancellationToken.None);
     }
 }

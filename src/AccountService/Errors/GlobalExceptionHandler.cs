@@ -11,6 +11,9 @@ namespace AccountService.Errors;
 internal sealed partial class GlobalExceptionHandler(ApiErrors errors, ILogger<GlobalExceptionHandler> logger)
     : IExceptionHandler
 {
+    // query_canceled (statement timeout), admin/crash shutdown, cannot connect now, too many connections.
+    private static readonly HashSet<string> UnavailableStates = ["57014", "57P01", "57P02", "57P03", "53300"];
+
     public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
     {
         if (exception is BadHttpRequestException badRequest)
@@ -41,13 +44,14 @@ internal sealed partial class GlobalExceptionHandler(ApiErrors errors, ILogger<G
         return true;
     }
 
-    // Connection refused or reset, pool exhausted, timeouts: the database is not answering. Errors the server
-    // returns for a statement (PostgresException) are not transient and remain 500s.
+    // Connection refused or reset, pool exhausted, timeouts, the server shutting down or out of connections: the
+    // database is not answering. Other errors the server returns for a statement remain 500s.
     private static bool IsDatabaseUnavailable(Exception exception)
     {
         for (var ex = exception; ex is not null; ex = ex.InnerException)
         {
-            if (ex is NpgsqlException { IsTransient: true } or TimeoutException)
+            if (ex is NpgsqlException { IsTransient: true } or TimeoutException
+                || (ex is PostgresException pg && UnavailableStates.Contains(pg.SqlState)))
             {
                 return true;
             }
@@ -55,6 +59,7 @@ internal sealed partial class GlobalExceptionHandler(ApiErrors errors, ILogger<G
 
         return false;
     }
+
 
     [LoggerMessage(EventId = 2, Level = LogLevel.Error, Message = "Database unavailable for request {RequestId}: {Reason}")]
     private static partial void LogDatabaseUnavailable(ILogger logger, string requestId, string reason);

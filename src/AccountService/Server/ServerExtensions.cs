@@ -1,5 +1,7 @@
 using System.Text;
 using AccountService.Configuration;
+using AccountService.Errors;
+using Microsoft.AspNetCore.Http.Timeouts;
 using Microsoft.AspNetCore.HttpOverrides;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -26,11 +28,21 @@ internal static class ServerExtensions
             // Latin-1 the request reaches the pipeline, where auth rejects the credential with the envelope.
             options.RequestHeaderEncodingSelector = _ => Encoding.Latin1;
 
-            // The account endpoints take no body and a few small headers.
+            // The account endpoints take no body and a few small headers; a client that trickles its headers is cut off.
             options.Limits.MaxRequestBodySize = 64 * 1024;
+            options.Limits.RequestHeadersTimeout = TimeSpan.FromSeconds(10);
             options.Limits.MaxRequestHeadersTotalSize = 32 * 1024;
             options.Limits.MaxRequestHeaderCount = 64;
         });
+
+        builder.Services.AddRequestTimeouts();
+        builder.Services.AddOptions<RequestTimeoutOptions>().Configure<IOptions<ServerSettings>>((options, server) =>
+            options.DefaultPolicy = new RequestTimeoutPolicy
+            {
+                Timeout = server.Value.RequestTimeout,
+                WriteTimeoutResponse = context => Unavailable(context, "The request took too long. Try again shortly."),
+            });
+        builder.Services.AddSingleton<LoadShedding>();
 
         builder.Services.AddOptions<ForwardedHeadersSettings>()
             .BindConfiguration(ForwardedHeadersSettings.Section)
@@ -61,6 +73,7 @@ internal static class ServerExtensions
         }
 
         app.Use(RequestId.InvokeAsync);
+        app.Use((context, next) => context.RequestServices.GetRequiredService<LoadShedding>().InvokeAsync(context, next));
         app.Use((context, next) =>
         {
             context.Response.OnStarting(
@@ -81,5 +94,17 @@ internal static class ServerExtensions
             return next(context);
         });
         return app;
+    }
+
+    /// <summary>
+    /// Every request gets at most <c>Server:RequestTimeout</c>; its work is cancelled then and the caller gets a 503.
+    /// Placed after the error envelope so a timed-out request is answered in it.
+    /// </summary>
+    public static IApplicationBuilder UseRequestBounds(this IApplicationBuilder app) => app.UseRequestTimeouts();
+
+    internal static Task Unavailable(HttpContext context, string message)
+    {
+        context.Response.Headers.RetryAfter = "1";
+        return context.RequestServices.GetRequiredService<ApiErrors>().WriteAsync(context, ErrorCodes.ServiceUnavailable, message);
     }
 }
