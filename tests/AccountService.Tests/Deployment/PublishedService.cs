@@ -87,7 +87,12 @@ public sealed class ServiceProcess : IAsyncDisposable
 
     public bool HasExited => _process.HasExited;
 
-    public async Task WaitUntilLiveAsync()
+    public Task WaitUntilLiveAsync() => WaitUntilAsync("/health/live");
+
+    /// <summary>Ready also means the database answered once: the model is built and the pool has a connection.</summary>
+    public Task WaitUntilReadyAsync() => WaitUntilAsync("/health/ready");
+
+    private async Task WaitUntilAsync(string path)
     {
         using var http = new HttpClient { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(2) };
         var deadline = DateTime.UtcNow.AddSeconds(30);
@@ -95,7 +100,7 @@ public sealed class ServiceProcess : IAsyncDisposable
         {
             try
             {
-                using var response = await http.GetAsync("/health/live");
+                using var response = await http.GetAsync(path);
                 if (response.IsSuccessStatusCode)
                 {
                     return;

@@ -75,7 +75,7 @@ public sealed class PublishedServiceTests(PostgresFixture database, PublishedSer
     public async Task TheProbeVerbPassesWhileTheServiceIsUpAndFailsOnceItIsGone()
     {
         await using var service = published.Start(Environment(stripe: null));
-        await service.WaitUntilLiveAsync();
+        await service.WaitUntilReadyAsync();
         var url = new Uri(service.BaseAddress, "/health/ready").ToString();
 
         var up = await PublishedService.RunAsync("dotnet", [published.Dll, "probe", url]);

@@ -35,7 +35,7 @@ public sealed class HealthEndpointTests(PostgresFixture database) : IntegrationT
         if (stoppable)
         {
             Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/health/ready")).StatusCode);
-            await Database.Server.StopAsync();
+            await Database.StopServerAsync();
         }
 
         HttpResponseMessage down;
@@ -49,7 +49,7 @@ public sealed class HealthEndpointTests(PostgresFixture database) : IntegrationT
         {
             if (stoppable)
             {
-                await Database.Server.StartAsync();
+                await Database.StartServerAsync();
             }
         }
 

@@ -1,0 +1,133 @@
+using System.Diagnostics;
+using System.Net;
+using AccountService.Data;
+using AccountService.Tests.Auth;
+using AccountService.Tests.Infrastructure;
+using Npgsql;
+
+namespace AccountService.Tests.Errors;
+
+/// <summary>A database that answers too slowly or runs out of connections costs a request seconds and a 503.</summary>
+public sealed class DatabaseFaultTests(PostgresFixture database) : IntegrationTest(database)
+{
+    [Fact]
+    public void TheServiceBoundsConnectAndStatementTimesUnlessTheConnectionStringSetsThem()
+    {
+        var defaults = new NpgsqlConnectionStringBuilder(new DatabaseOptions { ConnectionString = "Host=db;Username=u" }.EffectiveConnectionString);
+        var explicitValues = new NpgsqlConnectionStringBuilder(
+            new DatabaseOptions { ConnectionString = "Host=db;Username=u;Timeout=9;Command Timeout=11" }.EffectiveConnectionString);
+
+        Assert.Equal((3, 5), (defaults.Timeout, defaults.CommandTimeout));
+        Assert.Equal((9, 11), (explicitValues.Timeout, explicitValues.CommandTimeout));
+    }
+
+    [Fact]
+    public async Task AStatementBlockedPastTheCommandTimeoutIs503()
+    {
+        await SeedAccountAsync("acc_1");
+        await using var factory = new AccountApiFactory(With("Command Timeout=1"));
+        using var client = factory.CreateClient();
+        await using var lockHolder = await LockAccountsAsync();
+
+        var clock = Stopwatch.StartNew();
+        using var response = await client.SendAsync(AuthenticationTests.Request($"Bearer {TestAuth.Jwt("acc_1")}"));
+        clock.Stop();
+
+        var error = await ErrorEnvelopeTests.ErrorOfAsync(response, HttpStatusCode.ServiceUnavailable);
+        Assert.Equal("SERVICE_UNAVAILABLE", error["code"]!.GetValue<string>());
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(3), $"took {clock.Elapsed}");
+    }
+
+    [Fact]
+    public async Task AnExhaustedConnectionPoolIs503WithinTheWaitBound()
+    {
+        await SeedAccountAsync("acc_1");
+        await using var factory = new AccountApiFactory(With("Maximum Pool Size=1;Timeout=1;Command Timeout=3"));
+        using var client = factory.CreateClient();
+        await using var lockHolder = await LockAccountsAsync();
+
+        var clock = Stopwatch.StartNew();
+        var responses = await Task.WhenAll(Enumerable.Range(0, 3).Select(_ =>
+            client.SendAsync(AuthenticationTests.Request($"Bearer {TestAuth.Jwt("acc_1")}"))));
+        clock.Stop();
+
+        Assert.All(responses, r => Assert.Equal(HttpStatusCode.ServiceUnavailable, r.StatusCode));
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(5), $"took {clock.Elapsed}");
+        Assert.Contains(factory.Logs, l => l.Contains("Database unavailable", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task BeyondTheConcurrencyAndQueueBoundsRequestsAreShedWith503()
+    {
+        await SeedAccountAsync("acc_1", a => a.StripeCustomerId = "cus_1");
+        await using var stripe = await StripeStub.StartAsync();
+        var customer = stripe.Customer("cus_1");
+        customer.DefaultCard = new StubCard("pm_1", "visa", "4242", 1, 2030);
+        customer.Delay = TimeSpan.FromSeconds(1);
+        var settings = stripe.Settings();
+        settings["Server:MaxConcurrentRequests"] = "1";
+        settings["Server:MaxQueuedRequests"] = "0";
+        await using var factory = new AccountApiFactory(Database.ConnectionString, settings);
+        using var client = factory.CreateClient();
+        Assert.Equal(HttpStatusCode.OK, (await client.SendAsync(AuthenticationTests.Request($"Bearer {TestAuth.Jwt("acc_1")}"))).StatusCode);
+
+        var slow = client.SendAsync(AuthenticationTests.Request($"Bearer {TestAuth.Jwt("acc_1")}", "/api/account"));
+        await Task.Delay(300);
+        using var shed = await client.SendAsync(AuthenticationTests.Request($"Bearer {TestAuth.Jwt("acc_1")}", "/api/account"));
+        using var live = await client.GetAsync("/health/live");
+
+        var error = await ErrorEnvelopeTests.ErrorOfAsync(shed, HttpStatusCode.ServiceUnavailable);
+        Assert.Equal("The service is overloaded. Try again shortly.", error["message"]!.GetValue<string>());
+        Assert.Equal("1", shed.Headers.GetValues("Retry-After").Single());
+        Assert.Equal(HttpStatusCode.OK, live.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await slow).StatusCode);
+    }
+
+    [Fact]
+    public async Task ARequestPastTheRequestTimeoutIs503()
+    {
+        await SeedAccountAsync("acc_1", a => a.StripeCustomerId = "cus_1");
+        await using var stripe = await StripeStub.StartAsync();
+        stripe.Customer("cus_1").Delay = TimeSpan.FromSeconds(5);
+        var settings = stripe.Settings(TimeSpan.FromSeconds(10));
+        settings["Server:RequestTimeout"] = "00:00:00.500";
+        await using var factory = new AccountApiFactory(Database.ConnectionString, settings);
+        using var client = factory.CreateClient();
+        await client.GetAsync("/health/ready");
+
+        var clock = Stopwatch.StartNew();
+        using var response = await client.SendAsync(AuthenticationTests.Request($"Bearer {TestAuth.Jwt("acc_1")}", "/api/account"));
+        clock.Stop();
+
+        var error = await ErrorEnvelopeTests.ErrorOfAsync(response, HttpStatusCode.ServiceUnavailable);
+        Assert.Equal("The request took too long. Try again shortly.", error["message"]!.GetValue<string>());
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(2), $"took {clock.Elapsed}");
+        Assert.DoesNotContain(factory.Logs, l => l.Contains("Unhandled exception", StringComparison.Ordinal));
+    }
+
+    private string With(string extra) => $"{Database.ConnectionString};{extra}";
+
+    // Another session holds an exclusive lock on accounts, so every read of it waits.
+    private async Task<AsyncLock> LockAccountsAsync()
+    {
+        var connection = new NpgsqlConnection(Database.ConnectionString);
+        await connection.OpenAsync();
+        var transaction = await connection.BeginTransactionAsync();
+        await using (var command = new NpgsqlCommand("LOCK TABLE accounts IN ACCESS EXCLUSIVE MODE", connection, transaction))
+        {
+            await command.ExecuteNonQueryAsync();
+        }
+
+        return new AsyncLock(connection, transaction);
+    }
+
+    private sealed class AsyncLock(NpgsqlConnection connection, NpgsqlTransaction transaction) : IAsyncDisposable
+    {
+        public async ValueTask DisposeAsync()
+        {
+            await transaction.RollbackAsync();
+            await transaction.DisposeAsync();
+            await connection.DisposeAsync();
+        }
+    }
+}
