@@ -22,17 +22,29 @@ internal sealed partial class StripeBillingLookup : IBillingLookup, IDisposable
     private readonly HybridCache _cache;
     private readonly HybridCacheEntryOptions _entryOptions;
     private readonly TimeSpan _budget;
+    private readonly TimeSpan _cooldown;
+    private readonly TimeProvider _time;
     private readonly ILogger<StripeBillingLookup> _logger;
+
+    // Until when (TimeProvider timestamp) Stripe is considered down after a failure; 0 when it is not.
+    private long _coolingDownUntil;
 
     // The last answer per customer, kept past the cache TTL so an outage can still be answered from it.
     private readonly MemoryCache _lastKnown = new(new MemoryCacheOptions { SizeLimit = 100_000 });
 
-    public StripeBillingLookup(StripeClient stripe, HybridCache cache, IOptions<StripeOptions> options, ILogger<StripeBillingLookup> logger)
+    public StripeBillingLookup(
+        StripeClient stripe,
+        HybridCache cache,
+        IOptions<StripeOptions> options,
+        TimeProvider time,
+        ILogger<StripeBillingLookup> logger)
     {
         _stripe = stripe;
         _cache = cache;
+        _time = time;
         _logger = logger;
         _budget = options.Value.TimeBudget;
+        _cooldown = options.Value.FailureCooldown;
         _entryOptions = new HybridCacheEntryOptions
         {
             Expiration = options.Value.CardCacheTtl,
@@ -61,6 +73,11 @@ internal sealed partial class StripeBillingLookup : IBillingLookup, IDisposable
         }
         catch (Exception ex) when (!ct.IsCancellationRequested && IsProviderFailure(ex))
         {
+            if (ex is not ProviderCoolingDownException)
+            {
+                Interlocked.Exchange(ref _coolingDownUntil, _time.GetTimestamp() + (long)(_cooldown.TotalSeconds * _time.TimestampFrequency));
+            }
+
             if (_lastKnown.TryGetValue(stripeCustomerId, out KnownCard? stale) && stale is not null)
             {
                 LogServedStale(_logger, stripeCustomerId, ex.GetType().Name);
@@ -76,6 +93,11 @@ internal sealed partial class StripeBillingLookup : IBillingLookup, IDisposable
 
     private async ValueTask<KnownCard> FetchAsync(string customerId, CancellationToken ct)
     {
+        if (_time.GetTimestamp() < Interlocked.Read(ref _coolingDownUntil))
+        {
+            throw new ProviderCoolingDownException();
+        }
+
         var known = new KnownCard(await FetchCardAsync(customerId, ct));
         _lastKnown.Set(customerId, known, new MemoryCacheEntryOptions { Size = 1, SlidingExpiration = TimeSpan.FromDays(1) });
         return known;
@@ -116,7 +138,7 @@ internal sealed partial class StripeBillingLookup : IBillingLookup, IDisposable
 
     // Network failures and timeouts arrive as HttpRequestException and cancellations, not as StripeException.
     private static bool IsProviderFailure(Exception ex) =>
-        ex is StripeException or HttpRequestException or OperationCanceledException or TimeoutException;
+        ex is StripeException or HttpRequestException or OperationCanceledException or TimeoutException or ProviderCoolingDownException;
 
     [LoggerMessage(EventId = 30, Level = LogLevel.Warning, Message = "Stripe customer {CustomerId} is {State}; answering with no payment method")]
     private static partial void LogCustomerMissing(ILogger logger, string customerId, string state);
@@ -126,6 +148,9 @@ internal sealed partial class StripeBillingLookup : IBillingLookup, IDisposable
 
     [LoggerMessage(EventId = 32, Level = LogLevel.Error, Message = "Stripe did not answer for customer {CustomerId} ({Failure}, status {Status}) and no card is known")]
     private static partial void LogUnavailable(ILogger logger, string customerId, string failure, HttpStatusCode? status);
+
+    /// <summary>Stripe failed moments ago: the lookup is not tried again until the cooldown ends.</summary>
+    private sealed class ProviderCoolingDownException() : Exception("Stripe failed moments ago; not asking again yet.");
 
     /// <summary>What is cached for a customer: the card, or null when the customer has none.</summary>
     [ImmutableObject(true)]

@@ -19,6 +19,12 @@ internal sealed class StripeOptions : IValidatableObject
     /// <summary>How long a customer's card (or its absence) is reused before Stripe is asked again.</summary>
     public TimeSpan CardCacheTtl { get; set; } = TimeSpan.FromMinutes(5);
 
+    /// <summary>
+    /// After Stripe fails to answer, how long lookups skip it and answer from the last known cards at once, so an
+    /// outage costs one request per cooldown the full time budget instead of every request.
+    /// </summary>
+    public TimeSpan FailureCooldown { get; set; } = TimeSpan.FromSeconds(5);
+
     /// <summary>Retries Stripe.net makes within the time budget for network errors and retryable responses.</summary>
     public int MaxNetworkRetries { get; set; } = 2;
 
@@ -39,6 +45,11 @@ internal sealed class StripeOptions : IValidatableObject
         if (CardCacheTtl <= TimeSpan.Zero)
         {
             yield return new ValidationResult($"{Section}:CardCacheTtl must be positive.");
+        }
+
+        if (FailureCooldown < TimeSpan.Zero || FailureCooldown > TimeSpan.FromMinutes(10))
+        {
+            yield return new ValidationResult($"{Section}:FailureCooldown must be between 00:00:00 and 00:10:00.");
         }
 
         if (MaxNetworkRetries is < 0 or > 5)
