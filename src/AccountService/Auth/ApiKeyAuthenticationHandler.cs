@@ -1,4 +1,5 @@
 using System.Text.Encodings.Web;
+using AccountService.Accounts;
 using AccountService.Data;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.EntityFrameworkCore;
@@ -16,6 +17,7 @@ internal sealed partial class ApiKeyAuthenticationHandler(
     ILoggerFactory loggerFactory,
     UrlEncoder encoder,
     AccountDbContext db,
+    AccountLookup accounts,
     ApiKeyHasher hasher)
     : AuthenticationHandler<AuthenticationSchemeOptions>(options, loggerFactory, encoder)
 {
@@ -23,6 +25,31 @@ internal sealed partial class ApiKeyAuthenticationHandler(
 
     // Compared against when the key id is unknown, so both failures cost the same hash and comparison.
     private static readonly byte[] NoSuchKeyHash = new byte[32];
+
+    // One round trip per request: the key by its id (primary key), joined to its account (primary key).
+    private static readonly Func<AccountDbContext, string, CancellationToken, Task<KeyRow?>> KeyWithAccount =
+        EF.CompileAsyncQuery((AccountDbContext db, string keyId, CancellationToken ct) =>
+            (from k in db.ApiKeys.AsNoTracking()
+             join a in db.Accounts.AsNoTracking() on k.AccountId equals a.Id
+             where k.KeyId == keyId
+             select new KeyRow(
+                 k.AccountId,
+                 k.SecretHash,
+                 k.RevokedAt,
+                 k.LastUsedAt,
+                 new AccountRow(
+                     a.Id,
+                     a.Name,
+                     a.Tier,
+                     a.Status,
+                     a.CreatedAt,
+                     a.BillingType,
+                     a.StripeCustomerId,
+                     a.StripeSubscriptionId,
+                     a.AwsCustomerIdentifier,
+                     a.AwsLicenseArn,
+                     a.AwsSubscriptionStatus)))
+            .SingleOrDefault());
 
     protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
     {
@@ -39,10 +66,7 @@ internal sealed partial class ApiKeyAuthenticationHandler(
         }
 
         var ct = Context.RequestAborted;
-        var key = await db.ApiKeys.AsNoTracking()
-            .Where(k => k.KeyId == keyId)
-            .Select(k => new { k.AccountId, k.SecretHash, k.RevokedAt, k.LastUsedAt })
-            .SingleOrDefaultAsync(ct);
+        var key = await KeyWithAccount(db, keyId, ct);
 
         var secretMatches = hasher.Matches(secret, key?.SecretHash ?? NoSuchKeyHash);
         if (key is null || !secretMatches || key.RevokedAt is not null)
@@ -60,9 +84,13 @@ internal sealed partial class ApiKeyAuthenticationHandler(
                 .ExecuteUpdateAsync(s => s.SetProperty(k => k.LastUsedAt, now), ct);
         }
 
+        // The account came with the key: the endpoints need not read it again.
+        accounts.Remember(key.Account);
         var principal = AccountPrincipal.Create(key.AccountId, "api_key", AuthSchemes.ApiKey);
         return AuthenticateResult.Success(new AuthenticationTicket(principal, AuthSchemes.ApiKey));
     }
+
+    private sealed record KeyRow(string AccountId, byte[] SecretHash, DateTimeOffset? RevokedAt, DateTimeOffset? LastUsedAt, AccountRow Account);
 
     protected override Task HandleChallengeAsync(AuthenticationProperties properties) => AuthChallenge.WriteAsync(Context);
 

@@ -26,10 +26,28 @@ internal static class RequestId
             },
             context);
 
-        var logger = context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("AccountService.Request");
-        using (logger.BeginScope(new Dictionary<string, object> { ["RequestId"] = id }))
+        var logger = context.RequestServices.GetRequiredService<ILogger<RequestIdScope>>();
+        using (logger.BeginScope(new RequestIdScope(id)))
         {
             await next(context);
         }
     }
+}
+
+/// <summary>The log scope of a request: one RequestId property, formatted as <c>RequestId=…</c>.</summary>
+internal sealed class RequestIdScope(string requestId) : IReadOnlyList<KeyValuePair<string, object>>
+{
+    public int Count => 1;
+
+    public KeyValuePair<string, object> this[int index] =>
+        index == 0 ? new("RequestId", requestId) : throw new ArgumentOutOfRangeException(nameof(index));
+
+    public IEnumerator<KeyValuePair<string, object>> GetEnumerator()
+    {
+        yield return this[0];
+    }
+
+    System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
+
+    public override string ToString() => $"RequestId={requestId}";
 }

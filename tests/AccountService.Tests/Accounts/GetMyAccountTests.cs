@@ -238,6 +238,30 @@ public sealed class GetMyAccountTests(PostgresFixture database, SharedApi api)
     }
 
     [Fact]
+    public async Task AnApiKeyCallerCostsOneDatabaseCommandToo()
+    {
+        await SeedAccountAsync("acc_db");
+        var key = await SeedKeyAsync("acc_db");
+        var settings = new Dictionary<string, string?>(TestAuth.JwtSettings())
+        {
+            ["Logging:LogLevel:Microsoft.EntityFrameworkCore.Database.Command"] = "Information",
+        };
+        await using var factory = new AccountApiFactory(Database.ConnectionString, settings);
+        using var client = factory.CreateClient();
+        await client.SendAsync(AuthenticationTests.Request($"Bearer {key}"));
+        var before = factory.Logs.Count(IsCommand);
+
+        using var response = await client.SendAsync(AuthenticationTests.Request($"Bearer {key}"));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var command = Assert.Single(factory.Logs.Where(IsCommand).Skip(before));
+        Assert.Contains("FROM api_keys", command, StringComparison.Ordinal);
+        Assert.Contains("JOIN accounts", command, StringComparison.Ordinal);
+
+        static bool IsCommand(string line) => line.Contains("Executed DbCommand", StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task MeNeverCallsStripe()
     {
         await SeedAccountAsync("acc_stripe", a => a.StripeCustomerId = "cus_1");
