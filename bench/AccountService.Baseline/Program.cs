@@ -4,6 +4,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using Npgsql;
+using NpgsqlTypes;
 
 // The load benchmark's ceiling: GET /v1/accounts/me for an API key with nothing but Kestrel and raw Npgsql. It hashes
 // the secret, runs one prepared query joining the key to its account, and writes the same bytes the service writes.
@@ -46,7 +47,11 @@ internal static class Me
         var ct = context.RequestAborted;
         var dataSource = context.RequestServices.GetRequiredService<NpgsqlDataSource>();
         await using var connection = await dataSource.OpenConnectionAsync(ct);
-        await using var command = new NpgsqlCommand(Query, connection) { Parameters = { new() { Value = keyId } } };
+        // key_id is character(8): a text parameter would compare key_id::text and miss the primary key index.
+        await using var command = new NpgsqlCommand(Query, connection)
+        {
+            Parameters = { new() { Value = keyId, NpgsqlDbType = NpgsqlDbType.Char } },
+        };
 
         // Prepared once per physical connection; later calls find the statement already there.
         await command.PrepareAsync(ct);
