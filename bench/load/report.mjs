@@ -3,7 +3,8 @@
 //   node report.mjs META_JSON RUNS_JSONL OUT_JSON
 //
 // META_JSON describes the run (time, commit, machine, seeding, warm-up); RUNS_JSONL has one line per wrk run:
-// {"round":1,"target":"ceiling","wrk":{…rotate.lua's WRKJSON…},"peak_rss_kb":N,"stripe_calls":N,"loadavg":"…"}.
+// {"round":1,"target":"ceiling","wrk":{…rotate.lua's WRKJSON…},"peak_rss_kb":N,"stripe_calls":N,
+//  "cpu_ms":{"app":N,"postgres":N},"db":{"transactions":N,"rows_updated":N},"loadavg":"…"}.
 // Per target the table shows the median of the rounds (requests/s, p50, p99), the sum of errors and the highest
 // peak RSS; the targets of issue 9 are checked below it. Exits 0 whether or not targets are met.
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -50,6 +51,14 @@ for (const target of targets) {
     peak_rss_mb: round(Math.max(...own.map((r) => r.peak_rss_kb)) / 1024, 0),
     stripe_calls: own.reduce((n, r) => n + r.stripe_calls, 0),
   };
+  const requests = summary[target.id].requests;
+  const per = (f, scale) => round((own.reduce((n, r) => n + f(r), 0) * scale) / requests, 2);
+  Object.assign(summary[target.id], {
+    app_cpu_us_per_request: per((r) => r.cpu_ms.app, 1000),
+    postgres_cpu_us_per_request: per((r) => r.cpu_ms.postgres, 1000),
+    db_transactions_per_request: per((r) => r.db.transactions, 1),
+    db_rows_updated_per_request: per((r) => r.db.rows_updated, 1),
+  });
 }
 
 const ceiling = summary.ceiling?.rps;
@@ -75,7 +84,10 @@ const checks = [
 const result = { ...meta, summary, checks, runs };
 writeFileSync(outFile, JSON.stringify(result, null, 2) + '\n');
 
-const header = ['target', 'req/s (min–max)', '× ceiling', 'p50 ms', 'p99 ms', 'non-2xx', 'sock err', 'peak RSS MB', 'Stripe calls'];
+const header = [
+  'target', 'req/s (min–max)', '× ceiling', 'p50 ms', 'p99 ms', 'non-2xx', 'sock err', 'peak RSS MB', 'Stripe calls',
+  'app CPU µs/req', 'PG CPU µs/req', 'DB tx/req', 'updates/req',
+];
 const rows = Object.values(summary).map((s) => [
   s.label,
   `${s.rps} (${s.rps_min}–${s.rps_max})`,
@@ -86,13 +98,19 @@ const rows = Object.values(summary).map((s) => [
   String(s.socket_errors),
   String(s.peak_rss_mb),
   String(s.stripe_calls),
+  String(Math.round(s.app_cpu_us_per_request)),
+  String(Math.round(s.postgres_cpu_us_per_request)),
+  s.db_transactions_per_request.toFixed(2),
+  s.db_rows_updated_per_request.toFixed(2),
 ]);
 const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
 const line = (cells) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
 
 console.log('');
 console.log(`Load benchmark ${meta.started} (commit ${meta.commit}), ${meta.connections} connections, ${meta.duration_seconds} s × ${meta.rounds} interleaved rounds, ${meta.accounts} accounts`);
-console.log(`medians over rounds; RSS is the highest VmHWM of a run; Stripe calls are those made while measuring`);
+console.log('medians over rounds; RSS is the highest VmHWM of a run; Stripe calls are those made while measuring;');
+console.log('CPU per request is the process\'s (app) and the PostgreSQL cluster\'s CPU time over all rounds divided by');
+console.log('their requests; DB tx/req counts committed transactions (Npgsql\'s connection reset counts as one).');
 console.log('');
 console.log(line(header));
 console.log(widths.map((w) => '-'.repeat(w)).join('  '));
