@@ -108,6 +108,9 @@ const line = (cells) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.p
 
 console.log('');
 console.log(`Load benchmark ${meta.started} (commit ${meta.commit}), ${meta.connections} connections, ${meta.duration_seconds} s × ${meta.rounds} interleaved rounds, ${meta.accounts} accounts`);
+if (meta.service_db_options) {
+  console.log(`service connection string options: ${meta.service_db_options}`);
+}
 console.log('medians over rounds; RSS is the highest VmHWM of a run; Stripe calls are those made while measuring;');
 console.log('CPU per request is the process\'s (app) and the PostgreSQL cluster\'s CPU time over all rounds divided by');
 console.log('their requests; DB tx/req counts committed transactions (Npgsql\'s connection reset counts as one).');
