@@ -10,7 +10,7 @@ using AccountService.RateLimiting;
 using AccountService.Server;
 using AccountService.Telemetry;
 
-// With a verb (migrate, accounts, apps, subscriptions, keys, seed-demo, probe) the binary is the operator CLI.
+// With a verb (migrate, accounts, apps, subscriptions, keys, seed-demo, seed-bench, probe) the binary is the operator CLI.
 if (OperatorCommands.IsCommand(args))
 {
     return await OperatorCommands.RunAsync(args, Console.Out, Console.Error);

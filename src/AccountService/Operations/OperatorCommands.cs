@@ -16,7 +16,7 @@ namespace AccountService.Operations;
 /// </summary>
 internal static partial class OperatorCommands
 {
-    private static readonly string[] Verbs = ["migrate", "accounts", "apps", "subscriptions", "keys", "seed-demo", "probe"];
+    private static readonly string[] Verbs = ["migrate", "accounts", "apps", "subscriptions", "keys", "seed-demo", "seed-bench", "probe"];
 
     public static readonly Option<bool> Json = new("--json")
     {
@@ -44,6 +44,7 @@ internal static partial class OperatorCommands
             AppCommands.Subscriptions(runner),
             KeyCommands.Build(runner),
             DemoSeed.Build(runner),
+            BenchSeed.Build(runner),
             ProbeCommand.Build(output, error),
         };
 

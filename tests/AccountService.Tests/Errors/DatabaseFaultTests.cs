@@ -17,7 +17,7 @@ public sealed class DatabaseFaultTests(PostgresFixture database) : IntegrationTe
         var explicitValues = new NpgsqlConnectionStringBuilder(
             new DatabaseOptions { ConnectionString = "Host=db;Username=u;Timeout=9;Command Timeout=11" }.EffectiveConnectionString);
 
-        Assert.Equal((3, 5), (defaults.Timeout, defaults.CommandTimeout));
+        Assert.Equal((3, 5, 20, true), (defaults.Timeout, defaults.CommandTimeout, defaults.MaxAutoPrepare, defaults.NoResetOnClose));
         Assert.Equal((9, 11), (explicitValues.Timeout, explicitValues.CommandTimeout));
     }
 
