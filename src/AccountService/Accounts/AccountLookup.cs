@@ -39,27 +39,49 @@ internal sealed class AccountLookup(AccountDbContext db)
     public void Remember(AccountRow account) => _known = account;
 
     /// <summary>
-    /// The account's Stripe customer and its apps' seats in one query, ordered by app name (byte order, so the same
-    /// on every database collation), then app id.
+    /// The account's Stripe customer and its apps' seats in one query: flat rows of account, app and seat (an account
+    /// without apps is one row with no app), ordered by app name (byte order, the same on every database collation),
+    /// then app id. Null when the account does not exist.
     /// </summary>
-    public Task<AccountSeats?> FindSeatsAsync(string accountId, CancellationToken ct) =>
-        db.Accounts.AsNoTracking()
-            .Where(a => a.Id == accountId)
-            .Select(a => new AccountSeats(
+    public async Task<AccountSeats?> FindSeatsAsync(string accountId, CancellationToken ct)
+    {
+        var rows = await SeatsById(db, accountId).ToListAsync(ct);
+        if (rows.Count == 0)
+        {
+            return null;
+        }
+
+        var seats = rows
+            .Where(r => r.AppId is not null && r.PlanType is not null)
+            .Select(r => new SeatRow(r.AppId!, r.AppName!, r.PlanType!.Value, r.Status!.Value, r.CancelAtPeriodEnd!.Value, r.CurrentPeriodEnd))
+            .ToList();
+        return new AccountSeats(rows[0].StripeCustomerId, seats);
+    }
+
+    private static readonly Func<AccountDbContext, string, IAsyncEnumerable<SeatQueryRow>> SeatsById =
+        EF.CompileAsyncQuery((AccountDbContext db, string accountId) =>
+            from a in db.Accounts.AsNoTracking()
+            where a.Id == accountId
+            from app in db.Apps.AsNoTracking().Where(app => app.AccountId == a.Id).DefaultIfEmpty()
+            from seat in db.AppSubscriptions.AsNoTracking().Where(seat => seat.AppId == app!.Id).DefaultIfEmpty()
+            orderby EF.Functions.Collate(app!.Name, "C"), app.Id
+            select new SeatQueryRow(
                 a.StripeCustomerId,
-                a.Apps
-                    .Where(app => app.Subscription != null)
-                    .OrderBy(app => EF.Functions.Collate(app.Name, "C"))
-                    .ThenBy(app => app.Id)
-                    .Select(app => new SeatRow(
-                        app.Id,
-                        app.Name,
-                        app.Subscription!.PlanType,
-                        app.Subscription.Status,
-                        app.Subscription.CancelAtPeriodEnd,
-                        app.Subscription.CurrentPeriodEnd))
-                    .ToList()))
-            .SingleOrDefaultAsync(ct);
+                app.Id,
+                app.Name,
+                (PlanType?)seat!.PlanType,
+                (SubscriptionStatus?)seat.Status,
+                (bool?)seat.CancelAtPeriodEnd,
+                seat.CurrentPeriodEnd));
+
+    private sealed record SeatQueryRow(
+        string? StripeCustomerId,
+        string? AppId,
+        string? AppName,
+        PlanType? PlanType,
+        SubscriptionStatus? Status,
+        bool? CancelAtPeriodEnd,
+        DateTimeOffset? CurrentPeriodEnd);
 }
 
 /// <summary>What the account endpoints read of an account.</summary>
