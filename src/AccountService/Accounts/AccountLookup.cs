@@ -14,26 +14,12 @@ internal sealed class AccountLookup(AccountDbContext db)
     private AccountRow? _known;
 
     /// <summary>Compiled once: this query runs on every <c>/v1/accounts/me</c> with a JWT (bench/run measured it).</summary>
-    private static readonly Func<AccountDbContext, string, CancellationToken, Task<AccountRow?>> ById =
+    private static readonly Func<AccountDbContext, string, CancellationToken, Task<Account?>> ById =
         EF.CompileAsyncQuery((AccountDbContext db, string accountId, CancellationToken ct) =>
-            db.Accounts.AsNoTracking()
-                .Where(a => a.Id == accountId)
-                .Select(a => new AccountRow(
-                    a.Id,
-                    a.Name,
-                    a.Tier,
-                    a.Status,
-                    a.CreatedAt,
-                    a.BillingType,
-                    a.StripeCustomerId,
-                    a.StripeSubscriptionId,
-                    a.AwsCustomerIdentifier,
-                    a.AwsLicenseArn,
-                    a.AwsSubscriptionStatus))
-                .SingleOrDefault());
+            db.Accounts.AsNoTracking().SingleOrDefault(a => a.Id == accountId));
 
-    public Task<AccountRow?> FindAsync(string accountId, CancellationToken ct) =>
-        _known?.Id == accountId ? Task.FromResult<AccountRow?>(_known) : ById(db, accountId, ct);
+    public async Task<AccountRow?> FindAsync(string accountId, CancellationToken ct) =>
+        _known?.Id == accountId ? _known : AccountRow.From(await ById(db, accountId, ct));
 
     /// <summary>Keeps a row read during this request (by authentication) for <see cref="FindAsync"/>.</summary>
     public void Remember(AccountRow account) => _known = account;
@@ -84,7 +70,7 @@ internal sealed class AccountLookup(AccountDbContext db)
         DateTimeOffset? CurrentPeriodEnd);
 }
 
-/// <summary>What the account endpoints read of an account.</summary>
+/// <summary>What the account endpoints read of an account: every column the responses use, nothing else.</summary>
 internal sealed record AccountRow(
     string Id,
     string Name,
@@ -96,7 +82,22 @@ internal sealed record AccountRow(
     string? StripeSubscriptionId,
     string? AwsCustomerIdentifier,
     string? AwsLicenseArn,
-    string? AwsSubscriptionStatus);
+    string? AwsSubscriptionStatus)
+{
+    [return: System.Diagnostics.CodeAnalysis.NotNullIfNotNull(nameof(account))]
+    public static AccountRow? From(Account? account) => account is null ? null : new(
+        account.Id,
+        account.Name,
+        account.Tier,
+        account.Status,
+        account.CreatedAt,
+        account.BillingType,
+        account.StripeCustomerId,
+        account.StripeSubscriptionId,
+        account.AwsCustomerIdentifier,
+        account.AwsLicenseArn,
+        account.AwsSubscriptionStatus);
+}
 
 /// <summary>What <c>GET /api/account</c> reads: the Stripe customer and each app's seat.</summary>
 internal sealed record AccountSeats(string? StripeCustomerId, List<SeatRow> Seats);

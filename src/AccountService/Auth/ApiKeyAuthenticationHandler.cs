@@ -32,23 +32,7 @@ internal sealed partial class ApiKeyAuthenticationHandler(
             (from k in db.ApiKeys.AsNoTracking()
              join a in db.Accounts.AsNoTracking() on k.AccountId equals a.Id
              where k.KeyId == keyId
-             select new KeyRow(
-                 k.AccountId,
-                 k.SecretHash,
-                 k.RevokedAt,
-                 k.LastUsedAt,
-                 new AccountRow(
-                     a.Id,
-                     a.Name,
-                     a.Tier,
-                     a.Status,
-                     a.CreatedAt,
-                     a.BillingType,
-                     a.StripeCustomerId,
-                     a.StripeSubscriptionId,
-                     a.AwsCustomerIdentifier,
-                     a.AwsLicenseArn,
-                     a.AwsSubscriptionStatus)))
+             select new KeyRow(k.AccountId, k.SecretHash, k.RevokedAt, k.LastUsedAt, a))
             .SingleOrDefault());
 
     protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
@@ -85,12 +69,12 @@ internal sealed partial class ApiKeyAuthenticationHandler(
         }
 
         // The account came with the key: the endpoints need not read it again.
-        accounts.Remember(key.Account);
+        accounts.Remember(AccountRow.From(key.Account));
         var principal = AccountPrincipal.Create(key.AccountId, "api_key", AuthSchemes.ApiKey);
         return AuthenticateResult.Success(new AuthenticationTicket(principal, AuthSchemes.ApiKey));
     }
 
-    private sealed record KeyRow(string AccountId, byte[] SecretHash, DateTimeOffset? RevokedAt, DateTimeOffset? LastUsedAt, AccountRow Account);
+    private sealed record KeyRow(string AccountId, byte[] SecretHash, DateTimeOffset? RevokedAt, DateTimeOffset? LastUsedAt, Account Account);
 
     protected override Task HandleChallengeAsync(AuthenticationProperties properties) => AuthChallenge.WriteAsync(Context);
 
