@@ -1,14 +1,7 @@
 using System.Collections.Concurrent;
-using System.Net;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Http.Features;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 
 namespace AccountService.Tests.Infrastructure;
 
@@ -45,16 +38,12 @@ internal sealed class StripeStub : IAsyncDisposable
 
     public static async Task<StripeStub> StartAsync()
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.ConfigureKestrel(options => options.Listen(IPAddress.Loopback, 0));
-        var app = builder.Build();
-        app.Urls.Clear();
         StripeStub? stub = null;
-        app.MapGet("/v1/customers/{id}", (string id, HttpContext http) => stub!.AnswerAsync(id, http, listCards: false));
-        app.MapGet("/v1/customers/{id}/payment_methods", (string id, HttpContext http) => stub!.AnswerAsync(id, http, listCards: true));
-        await app.StartAsync();
-        var address = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First();
+        var (app, address) = await LoopbackApp.StartAsync(app =>
+        {
+            app.MapGet("/v1/customers/{id}", (string id, HttpContext http) => stub!.AnswerAsync(id, http, listCards: false));
+            app.MapGet("/v1/customers/{id}/payment_methods", (string id, HttpContext http) => stub!.AnswerAsync(id, http, listCards: true));
+        });
         stub = new StripeStub(app, address);
         return stub;
     }
