@@ -11,7 +11,8 @@ namespace AccountService.Billing;
 /// The customer's card from Stripe: the customer with <c>invoice_settings.default_payment_method</c> expanded, else
 /// its first card payment method. Answers are cached per customer (one Stripe call however many requests wait for
 /// it); each lookup has a time budget that includes Stripe.net's retries, after which the last card seen is used,
-/// or the provider is reported unavailable. Stripe failures never escape as exceptions.
+/// or the provider is reported unavailable, and for a cooldown after such a failure lookups answer that way at once.
+/// Stripe failures never escape as exceptions.
 /// </summary>
 internal sealed partial class StripeBillingLookup : IBillingLookup, IDisposable
 {
@@ -59,6 +60,12 @@ internal sealed partial class StripeBillingLookup : IBillingLookup, IDisposable
             return CardLookup.NoCard;
         }
 
+        // Stripe failed moments ago: answer from what is known now rather than wait on it (or on a call in flight).
+        if (_time.GetTimestamp() < Interlocked.Read(ref _coolingDownUntil))
+        {
+            return LastKnown(stripeCustomerId);
+        }
+
         using var budget = CancellationTokenSource.CreateLinkedTokenSource(ct);
         budget.CancelAfter(_budget);
         try
@@ -73,31 +80,21 @@ internal sealed partial class StripeBillingLookup : IBillingLookup, IDisposable
         }
         catch (Exception ex) when (!ct.IsCancellationRequested && IsProviderFailure(ex))
         {
-            if (ex is not ProviderCoolingDownException)
-            {
-                Interlocked.Exchange(ref _coolingDownUntil, _time.GetTimestamp() + (long)(_cooldown.TotalSeconds * _time.TimestampFrequency));
-            }
-
-            if (_lastKnown.TryGetValue(stripeCustomerId, out KnownCard? stale) && stale is not null)
-            {
-                LogServedStale(_logger, stripeCustomerId, ex.GetType().Name);
-                return CardLookup.Of(stale.Card);
-            }
-
-            LogUnavailable(_logger, stripeCustomerId, ex.GetType().Name, (ex as StripeException)?.HttpStatusCode);
-            return CardLookup.Unavailable;
+            Interlocked.Exchange(ref _coolingDownUntil, _time.GetTimestamp() + (long)(_cooldown.TotalSeconds * _time.TimestampFrequency));
+            LogProviderFailed(_logger, stripeCustomerId, ex.GetType().Name, (ex as StripeException)?.HttpStatusCode, _cooldown);
+            return LastKnown(stripeCustomerId);
         }
     }
+
+    private CardLookup LastKnown(string customerId) =>
+        _lastKnown.TryGetValue(customerId, out KnownCard? known) && known is not null
+            ? CardLookup.Of(known.Card)
+            : CardLookup.Unavailable;
 
     public void Dispose() => _lastKnown.Dispose();
 
     private async ValueTask<KnownCard> FetchAsync(string customerId, CancellationToken ct)
     {
-        if (_time.GetTimestamp() < Interlocked.Read(ref _coolingDownUntil))
-        {
-            throw new ProviderCoolingDownException();
-        }
-
         var known = new KnownCard(await FetchCardAsync(customerId, ct));
         _lastKnown.Set(customerId, known, new MemoryCacheEntryOptions { Size = 1, SlidingExpiration = TimeSpan.FromDays(1) });
         return known;
@@ -138,19 +135,15 @@ internal sealed partial class StripeBillingLookup : IBillingLookup, IDisposable
 
     // Network failures and timeouts arrive as HttpRequestException and cancellations, not as StripeException.
     private static bool IsProviderFailure(Exception ex) =>
-        ex is StripeException or HttpRequestException or OperationCanceledException or TimeoutException or ProviderCoolingDownException;
+        ex is StripeException or HttpRequestException or OperationCanceledException or TimeoutException;
 
     [LoggerMessage(EventId = 30, Level = LogLevel.Warning, Message = "Stripe customer {CustomerId} is {State}; answering with no payment method")]
     private static partial void LogCustomerMissing(ILogger logger, string customerId, string state);
 
-    [LoggerMessage(EventId = 31, Level = LogLevel.Warning, Message = "Stripe did not answer for customer {CustomerId} ({Failure}); serving the last known card")]
-    private static partial void LogServedStale(ILogger logger, string customerId, string failure);
-
-    [LoggerMessage(EventId = 32, Level = LogLevel.Error, Message = "Stripe did not answer for customer {CustomerId} ({Failure}, status {Status}) and no card is known")]
-    private static partial void LogUnavailable(ILogger logger, string customerId, string failure, HttpStatusCode? status);
-
-    /// <summary>Stripe failed moments ago: the lookup is not tried again until the cooldown ends.</summary>
-    private sealed class ProviderCoolingDownException() : Exception("Stripe failed moments ago; not asking again yet.");
+    // Once per failure, not per request: for the cooldown that follows, lookups answer from the last known cards quietly.
+    [LoggerMessage(EventId = 31, Level = LogLevel.Warning,
+        Message = "Stripe did not answer for customer {CustomerId} ({Failure}, status {Status}); answering from last known cards for {Cooldown}")]
+    private static partial void LogProviderFailed(ILogger logger, string customerId, string failure, HttpStatusCode? status, TimeSpan cooldown);
 
     /// <summary>What is cached for a customer: the card, or null when the customer has none.</summary>
     [ImmutableObject(true)]
