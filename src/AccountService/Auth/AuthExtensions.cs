@@ -9,7 +9,7 @@ using Microsoft.IdentityModel.Tokens;
 
 namespace AccountService.Auth;
 
-internal static partial class AuthExtensions
+internal static class AuthExtensions
 {
     /// <summary>API key hashing (optional pepper from <c>Auth:ApiKeys:Pepper</c>), shared by the CLI and the API.</summary>
     public static IHostApplicationBuilder AddApiKeyHashing(this IHostApplicationBuilder builder)
@@ -46,7 +46,9 @@ internal static partial class AuthExtensions
                 .RequireAuthenticatedUser()
                 .RequireClaim(AccountPrincipal.AccountIdClaim)
                 .Build());
-        builder.Services.AddHostedService<JwtStartupCheck>();
+        builder.Services.AddStartupWarning(
+            services => !services.GetRequiredService<IOptions<JwtOptions>>().Value.HasKeySource,
+            "No Auth:Jwt key source (Authority, JwksUrl, PublicKeyPem or HmacKey) is configured: JWTs are rejected, API keys still work");
         return builder;
     }
 
@@ -106,25 +108,5 @@ internal static partial class AuthExtensions
                 return AuthChallenge.WriteAsync(context.HttpContext);
             },
         };
-    }
-
-    /// <summary>Says once, at start, when no JWT key source is configured (JWTs are then all rejected).</summary>
-    private sealed partial class JwtStartupCheck(IOptions<JwtOptions> options, ILogger<JwtStartupCheck> logger) : IHostedService
-    {
-        public Task StartAsync(CancellationToken cancellationToken)
-        {
-            if (!options.Value.HasKeySource)
-            {
-                LogNoKeySource(logger);
-            }
-
-            return Task.CompletedTask;
-        }
-
-        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
-
-        [LoggerMessage(EventId = 11, Level = LogLevel.Warning,
-            Message = "No Auth:Jwt key source (Authority, JwksUrl, PublicKeyPem or HmacKey) is configured: JWTs are rejected, API keys still work")]
-        private static partial void LogNoKeySource(ILogger logger);
     }
 }

@@ -4,7 +4,7 @@ using Stripe;
 
 namespace AccountService.Billing;
 
-internal static partial class BillingExtensions
+internal static class BillingExtensions
 {
     private const string StripeHttpClient = "Stripe";
 
@@ -42,25 +42,9 @@ internal static partial class BillingExtensions
             services.GetRequiredService<IOptions<StripeOptions>>().Value.HasSecretKey
                 ? services.GetRequiredService<StripeBillingLookup>()
                 : new NoPaymentProvider());
-        builder.Services.AddHostedService<StripeStartupCheck>();
+        builder.Services.AddStartupWarning(
+            services => !services.GetRequiredService<IOptions<StripeOptions>>().Value.HasSecretKey,
+            "No Stripe:SecretKey is configured: paymentMethod is null for every account");
         return builder;
-    }
-
-    private sealed partial class StripeStartupCheck(IOptions<StripeOptions> options, ILogger<StripeStartupCheck> logger) : IHostedService
-    {
-        public Task StartAsync(CancellationToken cancellationToken)
-        {
-            if (!options.Value.HasSecretKey)
-            {
-                LogNoKey(logger);
-            }
-
-            return Task.CompletedTask;
-        }
-
-        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
-
-        [LoggerMessage(EventId = 33, Level = LogLevel.Warning, Message = "No Stripe:SecretKey is configured: paymentMethod is null for every account")]
-        private static partial void LogNoKey(ILogger logger);
     }
 }
