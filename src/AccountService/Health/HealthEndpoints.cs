@@ -12,16 +12,18 @@ internal static class HealthEndpoints
     /// </summary>
     public static IEndpointRouteBuilder MapHealthEndpoints(this IEndpointRouteBuilder endpoints)
     {
+        // Probes read: GET and HEAD only, anything else is 405 like every other route.
+        var readOnly = new HttpMethodMetadata([HttpMethods.Get, HttpMethods.Head]);
         endpoints.MapHealthChecks("/health/live", new HealthCheckOptions
         {
             Predicate = _ => false,
             ResponseWriter = WriteAsync,
-        });
+        }).WithMetadata(readOnly);
         endpoints.MapHealthChecks("/health/ready", new HealthCheckOptions
         {
             Predicate = check => check.Tags.Contains(HealthTags.Ready),
             ResponseWriter = WriteAsync,
-        });
+        }).WithMetadata(readOnly);
         return endpoints;
     }
 

@@ -67,6 +67,23 @@ public sealed class HealthEndpointTests(PostgresFixture database) : IntegrationT
         }
     }
 
+    [Theory]
+    [InlineData("/health/live")]
+    [InlineData("/health/ready")]
+    public async Task ProbesAnswerOnlyGetAndHead(string path)
+    {
+        await using var factory = new AccountApiFactory(Database.ConnectionString);
+        using var client = factory.CreateClient();
+
+        using var head = await client.SendAsync(new HttpRequestMessage(HttpMethod.Head, path));
+        using var post = await client.PostAsync(path, content: null);
+
+        Assert.Equal(HttpStatusCode.OK, head.StatusCode);
+        Assert.Equal(HttpStatusCode.MethodNotAllowed, post.StatusCode);
+        using var json = JsonDocument.Parse(await post.Content.ReadAsStringAsync());
+        Assert.Equal("METHOD_NOT_ALLOWED", json.RootElement.GetProperty("error").GetProperty("code").GetString());
+    }
+
     [Fact]
     public async Task AnUnknownRouteGetsTheNotFoundEnvelope()
     {
