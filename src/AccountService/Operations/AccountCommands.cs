@@ -19,9 +19,9 @@ internal static class AccountCommands
     {
         var name = new Option<string>("--name") { Description = "Display name.", Required = true };
         var id = new Option<string?>("--id") { Description = "Account id (default: a new acc_… id)." };
-        var tier = EnumOption("--tier", StoredNames.Tier, AccountTier.Basic, "Tier.");
-        var status = EnumOption("--status", StoredNames.Status, AccountStatus.Enabled, "Status.");
-        var billingType = EnumOption("--billing-type", StoredNames.BillingType, BillingType.Stripe, "Who bills the account.");
+        var tier = EnumOption("--tier", StoredNames.Tier, "Tier.", AccountTier.Basic);
+        var status = EnumOption("--status", StoredNames.Status, "Status.", AccountStatus.Enabled);
+        var billingType = EnumOption("--billing-type", StoredNames.BillingType, "Who bills the account.", BillingType.Stripe);
         var stripeCustomer = new Option<string?>("--stripe-customer") { Description = "Stripe customer id (cus_…)." };
         var stripeSubscription = new Option<string?>("--stripe-subscription") { Description = "Active Stripe subscription id (sub_…)." };
         var awsCustomer = new Option<string?>("--aws-customer") { Description = "AWS Marketplace customer identifier." };
@@ -80,14 +80,23 @@ internal static class AccountCommands
         return command;
     }
 
-    internal static Option<string> EnumOption<TEnum>(string name, EnumText<TEnum> names, TEnum defaultValue, string description)
+    /// <summary>
+    /// An option taking one of an enum's stored names (e.g. <c>DISABLED_BY_ADMIN</c>, <c>past_due</c>); with no
+    /// default it is required.
+    /// </summary>
+    internal static Option<string> EnumOption<TEnum>(string name, EnumText<TEnum> names, string description, TEnum? defaultValue = null)
         where TEnum : struct, Enum
     {
         var option = new Option<string>(name)
         {
             Description = $"{description} One of: {string.Join(", ", names.Names)}.",
-            DefaultValueFactory = _ => names.ToText(defaultValue),
+            Required = defaultValue is null,
         };
+        if (defaultValue is { } value)
+        {
+            option.DefaultValueFactory = _ => names.ToText(value);
+        }
+
         option.AcceptOnlyFromAmong([.. names.Names]);
         return option;
     }

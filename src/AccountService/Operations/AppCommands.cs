@@ -20,7 +20,7 @@ internal static class AppCommands
         var account = new Option<string>("--account") { Description = "Owning account id.", Required = true };
         var name = new Option<string>("--name") { Description = "Display name.", Required = true };
         var id = new Option<string?>("--id") { Description = "App id, e.g. -NtestApp123 (default: a new -N… id)." };
-        var plan = AccountCommands.EnumOption("--plan", StoredNames.PlanType, PlanType.Monthly, "Plan of the app's seat.");
+        var plan = AccountCommands.EnumOption("--plan", StoredNames.PlanType, "Plan of the app's seat.", PlanType.Monthly);
 
         var command = new Command("create", "Create an app with its seat (status none until set).") { account, name, id, plan };
         runner.SetAction(command, async (context, parsed, ct) =>
@@ -65,8 +65,8 @@ internal static class AppCommands
     private static Command SetSubscriptionCommand(OperatorCommands.Runner runner)
     {
         var app = new Option<string>("--app") { Description = "App id.", Required = true };
-        var plan = RequiredEnumOption("--plan", StoredNames.PlanType, "Plan.");
-        var status = RequiredEnumOption("--status", StoredNames.SubscriptionStatus, "Seat status.");
+        var plan = AccountCommands.EnumOption("--plan", StoredNames.PlanType, "Plan.");
+        var status = AccountCommands.EnumOption("--status", StoredNames.SubscriptionStatus, "Seat status.");
         var cancelAtPeriodEnd = new Option<bool>("--cancel-at-period-end") { Description = "Cancel when the period ends." };
         var periodEnd = new Option<long?>("--period-end") { Description = "End of the current period, Unix seconds." };
         var stripeSubscription = new Option<string?>("--stripe-subscription") { Description = "Stripe subscription id (sub_…)." };
@@ -113,18 +113,6 @@ internal static class AppCommands
                 $"set subscription of app {seat.AppId}");
         });
         return command;
-    }
-
-    private static Option<string> RequiredEnumOption<TEnum>(string name, EnumText<TEnum> names, string description)
-        where TEnum : struct, Enum
-    {
-        var option = new Option<string>(name)
-        {
-            Description = $"{description} One of: {string.Join(", ", names.Names)}.",
-            Required = true,
-        };
-        option.AcceptOnlyFromAmong([.. names.Names]);
-        return option;
     }
 
     private sealed record AppInput(string Id, string AccountId, string Name);
