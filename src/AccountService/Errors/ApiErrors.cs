@@ -10,6 +10,10 @@ internal sealed class ApiErrors(IOptions<ErrorOptions> options)
 
     private readonly Uri _docBase = options.Value.DocBaseUrl;
 
+    /// <summary><c>Retry-After</c> in whole seconds, rounded up so a caller never retries too early.</summary>
+    public static void SetRetryAfter(HttpResponse response, TimeSpan delay) =>
+        response.Headers.RetryAfter = ((int)Math.Ceiling(delay.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
+
     public ErrorEnvelope Envelope(string code, string message, IReadOnlyList<ErrorDetail>? details = null) =>
         new(new ErrorBody(code, message, ErrorCodes.Get(code).DocUrl(_docBase), details ?? []));
 
@@ -21,15 +25,24 @@ internal sealed class ApiErrors(IOptions<ErrorOptions> options)
     public IResult Result(string code, string message, IReadOnlyList<ErrorDetail>? details = null) =>
         TypedResults.Json(Envelope(code, message, details), statusCode: ErrorCodes.Get(code).Status);
 
-    /// <summary>Writes the envelope; <paramref name="status"/> overrides the table where the framework chose one.</summary>
+    /// <summary>
+    /// Writes the envelope; <paramref name="status"/> overrides the table where the framework chose one, and
+    /// <paramref name="retryAfter"/> adds <c>Retry-After</c>.
+    /// </summary>
     public Task WriteAsync(
         HttpContext context,
         string code,
         string message,
         IReadOnlyList<ErrorDetail>? details = null,
-        int? status = null)
+        int? status = null,
+        TimeSpan? retryAfter = null)
     {
         context.Response.StatusCode = status ?? ErrorCodes.Get(code).Status;
+        if (retryAfter is { } delay)
+        {
+            SetRetryAfter(context.Response, delay);
+        }
+
         // No RequestAborted: after a request timeout that token is cancelled, and the 503 must still be written.
         return context.Response.WriteAsJsonAsync(Envelope(code, message, details), CancellationToken.None);
     }

@@ -1,5 +1,3 @@
-using System.Globalization;
-
 namespace AccountService.Errors;
 
 /// <summary>An error envelope with a status the code table does not fix (e.g. 503), and an optional Retry-After.</summary>
@@ -14,7 +12,7 @@ internal sealed class ErrorResult(ErrorEnvelope envelope, int statusCode, TimeSp
     {
         if (retryAfter is { } delay)
         {
-            httpContext.Response.Headers.RetryAfter = ((int)Math.Ceiling(delay.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
+            ApiErrors.SetRetryAfter(httpContext.Response, delay);
         }
 
         return TypedResults.Json(envelope, statusCode: statusCode).ExecuteAsync(httpContext);

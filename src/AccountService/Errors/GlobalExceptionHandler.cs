@@ -1,4 +1,3 @@
-using System.Globalization;
 using Microsoft.AspNetCore.Diagnostics;
 using Npgsql;
 
@@ -28,11 +27,11 @@ internal sealed partial class GlobalExceptionHandler(ApiErrors errors, ILogger<G
         {
             // An outage, not a bug: short, retryable, and logged without a stack per request.
             LogDatabaseUnavailable(logger, httpContext.TraceIdentifier, exception.GetBaseException().Message);
-            httpContext.Response.Headers.RetryAfter = ((int)ApiErrors.RetryAfter.TotalSeconds).ToString(CultureInfo.InvariantCulture);
             await errors.WriteAsync(
                 httpContext,
                 ErrorCodes.ServiceUnavailable,
-                $"The service is temporarily unavailable. Try again shortly. Request id: {httpContext.TraceIdentifier}.");
+                $"The service is temporarily unavailable. Try again shortly. Request id: {httpContext.TraceIdentifier}.",
+                retryAfter: ApiErrors.RetryAfter);
             return true;
         }
 

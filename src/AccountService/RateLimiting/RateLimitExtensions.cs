@@ -65,11 +65,11 @@ internal sealed class AccountRateLimiter : IDisposable
             return;
         }
 
-        headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
         await context.RequestServices.GetRequiredService<ApiErrors>().WriteAsync(
             context,
             ErrorCodes.RateLimited,
-            $"Rate limit of {lease.Limit} requests per {windowSeconds} seconds exceeded. Retry after {seconds} seconds.");
+            $"Rate limit of {lease.Limit} requests per {windowSeconds} seconds exceeded. Retry after {seconds} seconds.",
+            retryAfter: lease.ResetsIn);
     }
 
     public void Dispose() => _limiter.Dispose();

@@ -102,9 +102,7 @@ internal static class ServerExtensions
     /// </summary>
     public static IApplicationBuilder UseRequestBounds(this IApplicationBuilder app) => app.UseRequestTimeouts();
 
-    internal static Task Unavailable(HttpContext context, string message)
-    {
-        context.Response.Headers.RetryAfter = "1";
-        return context.RequestServices.GetRequiredService<ApiErrors>().WriteAsync(context, ErrorCodes.ServiceUnavailable, message);
-    }
+    internal static Task Unavailable(HttpContext context, string message) =>
+        context.RequestServices.GetRequiredService<ApiErrors>()
+            .WriteAsync(context, ErrorCodes.ServiceUnavailable, message, retryAfter: TimeSpan.FromSeconds(1));
 }
