@@ -108,10 +108,10 @@ public sealed class ComposeFileTests
     private static async Task<YamlMappingNode> LoadAsync()
     {
         var file = Path.Combine(RepositoryRoot.Path, "docker-compose.yml");
-        (int ExitCode, string Output) result;
+        ProcessResult result;
         try
         {
-            result = await PublishedService.RunAsync("docker-compose", ["-f", file, "config"]);
+            result = await ProcessRunner.RunAsync("docker-compose", ["-f", file, "config"]);
         }
         catch (System.ComponentModel.Win32Exception)
         {
@@ -120,7 +120,7 @@ public sealed class ComposeFileTests
 
         Assert.True(result.ExitCode == 0, $"docker-compose config failed:\n{result.Output}");
         var stream = new YamlStream();
-        stream.Load(new StringReader(result.Output));
+        stream.Load(new StringReader(result.Stdout));
         return (YamlMappingNode)stream.Documents[0].RootNode;
     }
 }

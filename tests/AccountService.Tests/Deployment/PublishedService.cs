@@ -17,8 +17,8 @@ public sealed class PublishedService : IAsyncLifetime
     public async Task InitializeAsync()
     {
         var project = Path.Combine(RepositoryRoot.Path, "src", "AccountService", "AccountService.csproj");
-        var (exitCode, output) = await RunAsync("dotnet", ["publish", project, "-c", "Release", "-o", Directory, "--nologo", "-v", "q"]);
-        Assert.True(exitCode == 0, $"dotnet publish failed:\n{output}");
+        var publish = await ProcessRunner.RunAsync("dotnet", ["publish", project, "-c", "Release", "-o", Directory, "--nologo", "-v", "q"]);
+        Assert.True(publish.ExitCode == 0, $"dotnet publish failed:\n{publish.Output}");
     }
 
     public Task DisposeAsync()
@@ -45,22 +45,6 @@ public sealed class PublishedService : IAsyncLifetime
         }
 
         return new ServiceProcess(Process.Start(start)!, new Uri($"http://127.0.0.1:{port}"));
-    }
-
-    public static async Task<(int ExitCode, string Output)> RunAsync(string file, IEnumerable<string> args, IReadOnlyDictionary<string, string>? environment = null)
-    {
-        var start = new ProcessStartInfo(file, args) { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
-        {
-            start.Environment[name] = value;
-        }
-
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(5));
-        await process.WaitForExitAsync(timeout.Token);
-        return (process.ExitCode, await stdout + await stderr);
     }
 }
 
@@ -129,8 +113,8 @@ public sealed class ServiceProcess : IAsyncDisposable
     /// <summary>Sends SIGTERM, as a container runtime does on stop.</summary>
     public async Task TerminateAsync()
     {
-        var (exitCode, output) = await PublishedService.RunAsync("kill", ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
-        Assert.True(exitCode == 0, output);
+        var kill = await ProcessRunner.RunAsync("kill", ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        Assert.True(kill.ExitCode == 0, kill.Output);
     }
 
     public async Task<bool> WaitForExitAsync(TimeSpan timeout)

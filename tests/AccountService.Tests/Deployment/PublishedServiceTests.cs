@@ -78,10 +78,10 @@ public sealed class PublishedServiceTests(PostgresFixture database, PublishedSer
         await service.WaitUntilReadyAsync();
         var url = new Uri(service.BaseAddress, "/health/ready").ToString();
 
-        var up = await PublishedService.RunAsync("dotnet", [published.Dll, "probe", url]);
+        var up = await ProcessRunner.RunAsync("dotnet", [published.Dll, "probe", url]);
         await service.TerminateAsync();
         Assert.True(await service.WaitForExitAsync(TimeSpan.FromSeconds(15)));
-        var down = await PublishedService.RunAsync("dotnet", [published.Dll, "probe", url]);
+        var down = await ProcessRunner.RunAsync("dotnet", [published.Dll, "probe", url]);
 
         Assert.True(up.ExitCode == 0, up.Output);
         Assert.Equal(1, down.ExitCode);

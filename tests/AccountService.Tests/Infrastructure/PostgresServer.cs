@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
@@ -120,22 +119,13 @@ internal abstract class PostgresServer : IAsyncDisposable
         private static async Task<string> PgLocalAsync(string verb, params string[] args)
         {
             var script = System.IO.Path.Combine(RepositoryRoot.Path, "scripts", "pg-local");
-            var start = new ProcessStartInfo("bash", [script, verb, .. args])
+            var result = await ProcessRunner.RunAsync("bash", [script, verb, .. args], new Dictionary<string, string> { ["PG_LOCAL_FAST"] = "1" });
+            if (result.ExitCode != 0)
             {
-                RedirectStandardOutput = true,
-                RedirectStandardError = true,
-            };
-            start.Environment["PG_LOCAL_FAST"] = "1";
-            using var process = Process.Start(start) ?? throw new InvalidOperationException("bash did not start");
-            var stdout = process.StandardOutput.ReadToEndAsync();
-            var stderr = process.StandardError.ReadToEndAsync();
-            await process.WaitForExitAsync();
-            if (process.ExitCode != 0)
-            {
-                throw new InvalidOperationException($"scripts/pg-local {verb} failed ({process.ExitCode}): {await stderr}");
+                throw new InvalidOperationException($"scripts/pg-local {verb} failed ({result.ExitCode}): {result.Stderr}");
             }
 
-            return (await stdout).Trim();
+            return result.Stdout.Trim();
         }
     }
 }
