@@ -21,7 +21,7 @@ internal sealed class AlignedWindowRateLimiter(int permitLimit, TimeSpan window,
             lock (_gate)
             {
                 // Idle once the window it counted has passed: nothing it holds matters any more.
-                return CurrentWindow(time.GetUtcNow()) != _windowIndex ? time.GetElapsedTime(_lastActivity) : null;
+                return CurrentWindow(time.GetUtcNow()) > _windowIndex ? time.GetElapsedTime(_lastActivity) : null;
             }
         }
     }
@@ -30,7 +30,7 @@ internal sealed class AlignedWindowRateLimiter(int permitLimit, TimeSpan window,
     {
         lock (_gate)
         {
-            var fresh = CurrentWindow(time.GetUtcNow()) != _windowIndex;
+            var fresh = CurrentWindow(time.GetUtcNow()) > _windowIndex;
             return new RateLimiterStatistics { CurrentAvailablePermits = fresh ? permitLimit : permitLimit - _used };
         }
     }
@@ -39,14 +39,17 @@ internal sealed class AlignedWindowRateLimiter(int permitLimit, TimeSpan window,
     {
         var now = time.GetUtcNow();
         var index = CurrentWindow(now);
-        var resetsIn = TimeSpan.FromTicks(((index + 1) * _windowTicks) - now.UtcTicks);
         lock (_gate)
         {
-            if (index != _windowIndex)
+            // Only a later window starts afresh: a clock stepped back stays in the window it counted, so it cannot
+            // hand out a second budget for the same minute.
+            if (index > _windowIndex)
             {
                 _windowIndex = index;
                 _used = 0;
             }
+
+            var resetsIn = TimeSpan.FromTicks(Math.Max(0, ((_windowIndex + 1) * _windowTicks) - now.UtcTicks));
 
             _lastActivity = time.GetTimestamp();
             if (_used + permitCount > permitLimit)
