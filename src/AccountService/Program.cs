@@ -1,6 +1,7 @@
 using AccountService.Accounts;
 using AccountService.Auth;
 using AccountService.Billing;
+using AccountService.Callers;
 using AccountService.Data;
 using AccountService.Errors;
 using AccountService.Health;
@@ -22,6 +23,7 @@ builder.AddServerDefaults();    // Kestrel limits, forwarded headers from known 
 builder.AddErrorEnvelope();     // one {"error":{…}} body for every failure; request validators
 builder.AddAccountData();       // EF Core on PostgreSQL + readiness check
 builder.AddAccountAuth();       // Bearer: OrbitKit API keys and JWTs end in the same principal
+builder.AddCallers();           // known callers from memory, kept current by the database's change notifications
 builder.AddAccountRateLimits(); // per account, or per IP without a valid credential; IETF RateLimit headers
 builder.AddBilling();           // Stripe card lookup with a per-customer cache and a time budget
 builder.AddAccounts();          // account lookup, source-generated JSON

@@ -1,73 +1,23 @@
-using AccountService.Billing;
-using AccountService.Data;
-using Microsoft.EntityFrameworkCore;
+using AccountService.Callers;
 
 namespace AccountService.Accounts;
 
 /// <summary>
-/// Loads the caller's account: one no-tracking projection of exactly the columns the responses use. Request-scoped:
-/// when authentication already read the row (an API key is looked up joined to its account), it is reused instead
-/// of asked for again.
+/// The caller's account for one request: the row authentication resolved when it had to (an API key), else the
+/// resolver's answer for the account id.
 /// </summary>
-internal sealed class AccountLookup(AccountDbContext db)
+internal sealed class AccountLookup(CallerResolver callers)
 {
     private AccountRow? _known;
 
-    /// <summary>Compiled once: this query runs on every <c>/v1/accounts/me</c> with a JWT (bench/run measured it).</summary>
-    private static readonly Func<AccountDbContext, string, CancellationToken, Task<Account?>> ById =
-        EF.CompileAsyncQuery((AccountDbContext db, string accountId, CancellationToken ct) =>
-            db.Accounts.AsNoTracking().SingleOrDefault(a => a.Id == accountId));
+    public ValueTask<AccountRow?> FindAsync(string accountId, CancellationToken ct) =>
+        _known?.Id == accountId ? ValueTask.FromResult<AccountRow?>(_known) : callers.FindAccountAsync(accountId, ct);
 
-    public async Task<AccountRow?> FindAsync(string accountId, CancellationToken ct) =>
-        _known?.Id == accountId ? _known : AccountRow.From(await ById(db, accountId, ct));
-
-    /// <summary>Keeps a row read during this request (by authentication) for <see cref="FindAsync"/>.</summary>
+    /// <summary>Keeps the row authentication resolved for <see cref="FindAsync"/>.</summary>
     public void Remember(AccountRow account) => _known = account;
 
-    /// <summary>
-    /// The account's Stripe customer and its apps' seats in one query: flat rows of account, app and seat (an account
-    /// without apps is one row with no app), ordered by app name (byte order, the same on every database collation),
-    /// then app id. Null when the account does not exist.
-    /// </summary>
-    public async Task<AccountSeats?> FindSeatsAsync(string accountId, CancellationToken ct)
-    {
-        var rows = await SeatsById(db, accountId).ToListAsync(ct);
-        if (rows.Count == 0)
-        {
-            return null;
-        }
-
-        var seats = rows
-            .Where(r => r.AppId is not null && r.PlanType is not null)
-            .Select(r => new SeatRow(r.AppId!, r.AppName!, r.PlanType!.Value, r.Status!.Value, r.CancelAtPeriodEnd!.Value, r.CurrentPeriodEnd))
-            .ToList();
-        return new AccountSeats(rows[0].StripeCustomerId, seats);
-    }
-
-    private static readonly Func<AccountDbContext, string, IAsyncEnumerable<SeatQueryRow>> SeatsById =
-        EF.CompileAsyncQuery((AccountDbContext db, string accountId) =>
-            from a in db.Accounts.AsNoTracking()
-            where a.Id == accountId
-            from app in db.Apps.AsNoTracking().Where(app => app.AccountId == a.Id).DefaultIfEmpty()
-            from seat in db.AppSubscriptions.AsNoTracking().Where(seat => seat.AppId == app!.Id).DefaultIfEmpty()
-            orderby EF.Functions.Collate(app!.Name, "C"), app.Id
-            select new SeatQueryRow(
-                a.StripeCustomerId,
-                app.Id,
-                app.Name,
-                (PlanType?)seat!.PlanType,
-                (SubscriptionStatus?)seat.Status,
-                (bool?)seat.CancelAtPeriodEnd,
-                seat.CurrentPeriodEnd));
-
-    private sealed record SeatQueryRow(
-        string? StripeCustomerId,
-        string? AppId,
-        string? AppName,
-        PlanType? PlanType,
-        SubscriptionStatus? Status,
-        bool? CancelAtPeriodEnd,
-        DateTimeOffset? CurrentPeriodEnd);
+    /// <inheritdoc cref="CallerResolver.FindSeatsAsync"/>
+    public ValueTask<AccountSeats?> FindSeatsAsync(string accountId, CancellationToken ct) => callers.FindSeatsAsync(accountId, ct);
 }
 
 /// <summary>What the account endpoints read of an account: every column the responses use, nothing else.</summary>
@@ -105,7 +55,7 @@ internal sealed record AccountSeats(string? StripeCustomerId, List<SeatRow> Seat
 internal sealed record SeatRow(
     string AppId,
     string AppName,
-    PlanType PlanType,
-    SubscriptionStatus Status,
+    Billing.PlanType PlanType,
+    Billing.SubscriptionStatus Status,
     bool CancelAtPeriodEnd,
     DateTimeOffset? CurrentPeriodEnd);

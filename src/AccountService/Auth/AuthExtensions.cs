@@ -1,4 +1,5 @@
 using AccountService.Configuration;
+using AccountService.Operations;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.AspNetCore.Authorization;
@@ -96,6 +97,14 @@ internal static class AuthExtensions
                 if (string.IsNullOrEmpty(accountId))
                 {
                     context.Fail($"The token has no {jwt.AccountIdClaim} claim.");
+                    return Task.CompletedTask;
+                }
+
+                // A signed token is still input: an id no account can have (a NUL, a space, 65 characters) is refused
+                // here rather than sent to the database.
+                if (!Ids.IsValid(accountId))
+                {
+                    context.Fail($"The token's {jwt.AccountIdClaim} claim is not an account id.");
                     return Task.CompletedTask;
                 }
 

@@ -18,12 +18,12 @@ internal static class HealthEndpoints
         {
             Predicate = _ => false,
             ResponseWriter = WriteAsync,
-        }).WithMetadata(readOnly);
+        }).WithMetadata(readOnly).DisableRateLimiting();
         endpoints.MapHealthChecks("/health/ready", new HealthCheckOptions
         {
             Predicate = check => check.Tags.Contains(HealthTags.Ready),
             ResponseWriter = WriteAsync,
-        }).WithMetadata(readOnly);
+        }).WithMetadata(readOnly).DisableRateLimiting();
         return endpoints;
     }
 

@@ -1,10 +1,12 @@
 using System.Globalization;
 using System.Threading.RateLimiting;
 using AccountService.Auth;
+using AccountService.Callers;
 using AccountService.Configuration;
 using AccountService.Errors;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
@@ -24,8 +26,9 @@ internal static class RateLimitExtensions
 
     /// <summary>
     /// Per account for authenticated callers, per client IP for everyone else (missing or failed credentials,
-    /// unknown routes), so guessing keys from one address cannot use up an account's budget. Health probes are exempt.
-    /// Runs after authentication and before authorization: the credential is checked once and the result reused.
+    /// unknown routes, wrong methods), so guessing keys from one address cannot use up an account's budget. Endpoints
+    /// marked <c>DisableRateLimiting</c> (health probes) are exempt. Authentication runs inside, once, and its result is
+    /// reused by authorization.
     /// </summary>
     public static IApplicationBuilder UseAccountRateLimits(this IApplicationBuilder app) =>
         app.Use((context, next) => context.RequestServices.GetRequiredService<AccountRateLimiter>().InvokeAsync(context, next));
@@ -43,51 +46,55 @@ internal sealed class AccountRateLimiter : IDisposable
             RateLimitPartition.Get(target.Key, _ => new AlignedWindowRateLimiter(target.Limit, RateLimitOptions.Window, time)));
     }
 
+    /// <summary>The order every request takes; each step is one line here.</summary>
     public async Task InvokeAsync(HttpContext context, RequestDelegate next)
     {
         var endpoint = context.GetEndpoint();
-        if (endpoint is not null && endpoint.Metadata.GetMetadata<IAuthorizeData>() is null)
+        if (endpoint?.Metadata.GetMetadata<DisableRateLimitingAttribute>() is not null)
         {
             await next(context);
             return;
         }
 
-        var target = await TargetOfAsync(context, endpoint is not null);
+        // 1. The per-IP budget for failed credentials: once it is spent, callers are resolved from memory only.
+        var target = IpTarget(context);
+        if (_limiter.GetStatistics(target)?.CurrentAvailablePermits <= 0)
+        {
+            context.Features.Set(CallerResolution.FromMemoryOnly);
+        }
+
+        // 2. Resolve the caller: authentication, through the caller resolver.
+        if (endpoint?.Metadata.GetMetadata<IAuthorizeData>() is not null
+            && await context.AuthenticateAsync(AuthSchemes.Bearer) is { Succeeded: true, Principal: { } principal })
+        {
+            target = new Target($"account:{principal.GetAccountId()}", "default", _options.PerAccountPerMinute);
+        }
+
+        // 3. The budget: the account's for a resolved caller, the IP's for everyone else.
         using var lease = (WindowLease)_limiter.AttemptAcquire(target);
         var seconds = (int)Math.Ceiling(lease.ResetsIn.TotalSeconds);
         var headers = context.Response.Headers;
         var windowSeconds = (int)RateLimitOptions.Window.TotalSeconds;
         headers["RateLimit-Policy"] = string.Create(CultureInfo.InvariantCulture, $"\"{target.Policy}\";q={lease.Limit};w={windowSeconds}");
         headers["RateLimit"] = string.Create(CultureInfo.InvariantCulture, $"\"{target.Policy}\";r={lease.Remaining};t={seconds}");
-        if (lease.IsAcquired)
+        if (!lease.IsAcquired)
         {
-            await next(context);
+            await context.RequestServices.GetRequiredService<ApiErrors>().WriteAsync(
+                context,
+                ErrorCodes.RateLimited,
+                $"Rate limit of {lease.Limit} requests per {windowSeconds} seconds exceeded. Retry after {seconds} seconds.",
+                retryAfter: lease.ResetsIn);
             return;
         }
 
-        await context.RequestServices.GetRequiredService<ApiErrors>().WriteAsync(
-            context,
-            ErrorCodes.RateLimited,
-            $"Rate limit of {lease.Limit} requests per {windowSeconds} seconds exceeded. Retry after {seconds} seconds.",
-            retryAfter: lease.ResetsIn);
+        // 4. The endpoint.
+        await next(context);
     }
 
     public void Dispose() => _limiter.Dispose();
 
-    private async Task<Target> TargetOfAsync(HttpContext context, bool requiresAuthentication)
-    {
-        if (requiresAuthentication)
-        {
-            var result = await context.AuthenticateAsync(AuthSchemes.Bearer);
-            if (result.Succeeded && result.Principal is { } principal)
-            {
-                return new Target($"account:{principal.GetAccountId()}", "default", _options.PerAccountPerMinute);
-            }
-        }
-
-        var ip = context.Connection.RemoteIpAddress?.ToString() ?? "unknown";
-        return new Target($"ip:{ip}", "ip", _options.PerIpPerMinute);
-    }
+    private Target IpTarget(HttpContext context) =>
+        new($"ip:{context.Connection.RemoteIpAddress?.ToString() ?? "unknown"}", "ip", _options.PerIpPerMinute);
 
     private readonly record struct Target(string Key, string Policy, int Limit);
 }

@@ -1,8 +1,10 @@
 using System.Net;
 using System.Security.Cryptography;
 using System.Text.Json;
+using AccountService.Callers;
 using AccountService.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.IdentityModel.Tokens;
 
 namespace AccountService.Tests.Auth;
@@ -125,17 +127,28 @@ public sealed class AuthenticationTests(PostgresFixture database, SharedApi api)
     {
         await SeedAccountAsync("acc_alice");
         var key = await SeedKeyAsync("acc_alice");
+        var usage = api.Get(Database.ConnectionString).Factory.Services.GetRequiredService<KeyUsageRecorder>();
 
         await GetMeAsync(Client, $"Bearer {key}");
+        await usage.FlushAsync(CancellationToken.None);
         var first = await LastUsedAtAsync(key);
         await GetMeAsync(Client, $"Bearer {key}");
+        await usage.FlushAsync(CancellationToken.None);
         var second = await LastUsedAtAsync(key);
+
+        // Another replica, which has not written it, sees a value older than a minute and writes it again.
         await using (var db = CreateDbContext())
         {
             await db.ApiKeys.ExecuteUpdateAsync(s => s.SetProperty(k => k.LastUsedAt, DateTimeOffset.UtcNow.AddMinutes(-2)));
         }
 
-        await GetMeAsync(Client, $"Bearer {key}");
+        await using (var replica = new AccountApiFactory(Database.ConnectionString))
+        {
+            using var client = replica.CreateClient();
+            await GetMeAsync(client, $"Bearer {key}");
+            await replica.Services.GetRequiredService<KeyUsageRecorder>().FlushAsync(CancellationToken.None);
+        }
+
         var third = await LastUsedAtAsync(key);
 
         Assert.NotNull(first);
@@ -172,6 +185,22 @@ public sealed class AuthenticationTests(PostgresFixture database, SharedApi api)
         var rs256 = await GetMeAsync(client, $"Bearer {TestAuth.Jwt("acc_alice")}");
 
         Assert.Equal((HttpStatusCode.OK, HttpStatusCode.Unauthorized), (es256.Status, rs256.Status));
+    }
+
+    [Theory]
+    [InlineData("acc_\u0000nul")]
+    [InlineData("acc with space")]
+    [InlineData("acc_\u00e9")]
+    [InlineData("")]
+    public async Task ASignedJwtWhoseAccountIdNoAccountCanHaveIs401(string accountId)
+    {
+        var id = accountId.Length == 0 ? new string('a', 65) : accountId;
+
+        using var response = await Client.SendAsync(Request($"Bearer {TestAuth.Jwt(id)}"));
+
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+        using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        Assert.Equal("UNAUTHORIZED", json.RootElement.GetProperty("error").GetProperty("code").GetString());
     }
 
     [Fact]

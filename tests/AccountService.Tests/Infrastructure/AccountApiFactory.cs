@@ -3,6 +3,7 @@ using System.Collections.Immutable;
 using System.Net;
 using System.Security.Cryptography.X509Certificates;
 using System.Text;
+using AccountService.Callers;
 using AccountService.Data;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -12,6 +13,7 @@ using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
 namespace AccountService.Tests.Infrastructure;
@@ -19,12 +21,14 @@ namespace AccountService.Tests.Infrastructure;
 /// <summary>
 /// The real app over the test database; only settings differ. <see cref="StartKestrel"/> puts it on a real Kestrel
 /// socket on loopback, for what the in-memory server would not show (header bytes, several headers). Every log line
-/// is kept in <see cref="Logs"/>.
+/// is kept in <see cref="Logs"/>. The app starts with its change listener connected (when the database answers), and
+/// with <paramref name="seeOwnWrites"/> each request first waits for the changes committed before it (<see cref="ChangeBarrier"/>).
 /// </summary>
 public sealed class AccountApiFactory(
     string connectionString,
     IReadOnlyDictionary<string, string?>? settings = null,
-    Action<IServiceCollection>? services = null)
+    Action<IServiceCollection>? services = null,
+    bool seeOwnWrites = true)
     : WebApplicationFactory<Program>
 {
     public ConcurrentQueue<string> Logs { get; } = new();
@@ -69,10 +73,47 @@ public sealed class AccountApiFactory(
         }
 
         builder.ConfigureLogging(logging => logging.SetMinimumLevel(LogLevel.Debug).AddProvider(new CapturingLoggerProvider(Logs)));
+        if (seeOwnWrites)
+        {
+            builder.ConfigureServices(s => s.AddSingleton<IStartupFilter>(new ChangeBarrier(connectionString)));
+        }
+
         if (services is not null)
         {
             builder.ConfigureTestServices(services);
         }
+    }
+
+    /// <summary>The app's caller cache: whether it listens, what it holds.</summary>
+    internal CallerCache Callers => Services.GetRequiredService<CallerCache>();
+
+    /// <summary>Waits (bounded) until every change committed before the call has reached the app's memory.</summary>
+    internal Task SeenAllChangesAsync() => ChangeBarrier.PassAsync(Callers, connectionString);
+
+    /// <summary>Waits (bounded) until the app's change listener is connected, so known callers are served from memory.</summary>
+    internal async Task ListeningAsync()
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (!Callers.IsListening)
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the change listener did not connect within 10 s");
+            await Task.Delay(10);
+        }
+    }
+
+    protected override IHost CreateHost(IHostBuilder builder)
+    {
+        var host = base.CreateHost(builder);
+
+        // Known callers come from memory only once the listener is connected; without a database it never is.
+        var cache = host.Services.GetRequiredService<CallerCache>();
+        var deadline = DateTime.UtcNow.AddSeconds(5);
+        while (!cache.IsListening && DateTime.UtcNow < deadline)
+        {
+            Thread.Sleep(5);
+        }
+
+        return host;
     }
 
     private sealed class CapturingLoggerProvider(ConcurrentQueue<string> sink) : ILoggerProvider

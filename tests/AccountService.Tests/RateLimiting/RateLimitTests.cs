@@ -163,6 +163,25 @@ public sealed class RateLimitTests(PostgresFixture database) : IntegrationTest(d
         Assert.All(statuses, s => Assert.Equal(HttpStatusCode.OK, s));
     }
 
+    [Fact]
+    public async Task WrongMethodsAndUnknownRoutesCountAgainstTheIpBudgetAndCarryTheHeaders()
+    {
+        var (factory, client) = Start(new() { ["RateLimits:PerIpPerMinute"] = "2" });
+        await using var _ = factory;
+
+        using var wrongMethod = await client.PostAsync("/v1/accounts/me", null);
+        using var unknownRoute = await client.GetAsync("/v1/nothing-here");
+        using var limited = await client.DeleteAsync("/api/account");
+
+        Assert.Equal(HttpStatusCode.MethodNotAllowed, wrongMethod.StatusCode);
+        Assert.Equal("\"ip\";r=1;t=50", Header(wrongMethod, "RateLimit"));
+        Assert.Equal(HttpStatusCode.NotFound, unknownRoute.StatusCode);
+        Assert.Equal("\"ip\";r=0;t=50", Header(unknownRoute, "RateLimit"));
+        var error = await ErrorEnvelopeTests.ErrorOfAsync(limited, HttpStatusCode.TooManyRequests);
+        Assert.Equal("RATE_LIMITED", error["code"]!.GetValue<string>());
+        Assert.Equal("\"ip\";q=2;w=60", Header(limited, "RateLimit-Policy"));
+    }
+
     private (AccountApiFactory Factory, HttpClient Client) Start(Dictionary<string, string?> settings)
     {
         var all = new Dictionary<string, string?>(TestAuth.JwtSettings());

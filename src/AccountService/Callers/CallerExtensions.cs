@@ -1,0 +1,25 @@
+using AccountService.Configuration;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+
+namespace AccountService.Callers;
+
+internal static class CallerExtensions
+{
+    /// <summary>
+    /// Caller resolution from memory, kept current by the database's change notifications, and the batched
+    /// <c>last_used_at</c> writer. Needs the API key hasher (<c>AddAccountAuth</c>).
+    /// </summary>
+    public static IHostApplicationBuilder AddCallers(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<CacheOptions>()
+            .BindConfiguration(CacheOptions.Section)
+            .ValidateSelfOnStart();
+        builder.Services.TryAddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton<CallerCache>();
+        builder.Services.AddSingleton<CallerResolver>();
+        builder.Services.AddSingleton<KeyUsageRecorder>();
+        builder.Services.AddHostedService(services => services.GetRequiredService<KeyUsageRecorder>());
+        builder.Services.AddHostedService<ChangeListener>();
+        return builder;
+    }
+}

@@ -1,0 +1,107 @@
+using AccountService.Data;
+using Microsoft.Extensions.Options;
+using Npgsql;
+
+namespace AccountService.Callers;
+
+/// <summary>
+/// LISTENs on <c>account_changes</c>, which triggers notify on every committed change to keys, accounts, apps and
+/// seats, and drops the named entries from <see cref="CallerCache"/>. Memory is trusted only while this connection is
+/// up: when it is lost, requests read the database; it reconnects at once and, having possibly missed notifications,
+/// drops everything before memory is trusted again.
+/// </summary>
+internal sealed partial class ChangeListener(
+    CallerCache cache,
+    IOptions<DatabaseOptions> database,
+    ILogger<ChangeListener> logger) : BackgroundService
+{
+    public const string Channel = "account_changes";
+
+    /// <summary>With no notification for this long, the connection is asked a question to prove it is still there.</summary>
+    internal static readonly TimeSpan IdleCheck = TimeSpan.FromSeconds(5);
+
+    private static readonly TimeSpan MaxRetryDelay = TimeSpan.FromSeconds(1);
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        // Its own physical connection: a listening session must not go back to the pool.
+        var connectionString = new NpgsqlConnectionStringBuilder(database.Value.EffectiveConnectionString)
+        {
+            Pooling = false,
+            TcpKeepAlive = true,
+            ApplicationName = "accountservice-listener",
+        }.ConnectionString;
+
+        var failures = 0;
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                await ListenAsync(connectionString, () => failures = 0, stoppingToken);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                break;
+            }
+            catch (Exception ex)
+            {
+                cache.ListenerLost();
+                if (failures++ == 0)
+                {
+                    LogLost(logger, ex.GetBaseException().Message);
+                }
+
+                // The first retry is immediate; a database that stays away is asked at most once a second.
+                var delay = TimeSpan.FromMilliseconds(Math.Min(MaxRetryDelay.TotalMilliseconds, 50 * Math.Pow(2, failures - 1)));
+                if (failures > 1)
+                {
+                    await Task.Delay(delay, stoppingToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                }
+            }
+        }
+
+        cache.ListenerLost();
+    }
+
+    private async Task ListenAsync(string connectionString, Action connected, CancellationToken ct)
+    {
+        await using var connection = new NpgsqlConnection(connectionString);
+        connection.Notification += (_, e) => Apply(e.Payload);
+        await connection.OpenAsync(ct);
+        await using (var listen = new NpgsqlCommand($"LISTEN {Channel}", connection))
+        {
+            await listen.ExecuteNonQueryAsync(ct);
+        }
+
+        // Listening from here on; whatever changed before is dropped, then memory is trusted.
+        cache.ListenerConnected();
+        connected();
+        LogListening(logger);
+
+        while (true)
+        {
+            if (!await connection.WaitAsync(IdleCheck, ct))
+            {
+                await using var ping = new NpgsqlCommand("SELECT 1", connection);
+                await ping.ExecuteScalarAsync(ct);
+            }
+        }
+    }
+
+    private void Apply(string payload)
+    {
+        if (payload == "*")
+        {
+            cache.InvalidateAll();
+            return;
+        }
+
+        cache.Invalidate(payload);
+    }
+
+    [LoggerMessage(EventId = 54, Level = LogLevel.Information, Message = "Listening for account changes")]
+    private static partial void LogListening(ILogger logger);
+
+    [LoggerMessage(EventId = 55, Level = LogLevel.Warning, Message = "Lost the change listener; reading the database until it is back: {Reason}")]
+    private static partial void LogLost(ILogger logger, string reason);
+}

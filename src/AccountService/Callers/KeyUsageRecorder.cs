@@ -1,0 +1,128 @@
+using System.Collections.Concurrent;
+using AccountService.Data;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+
+namespace AccountService.Callers;
+
+/// <summary>
+/// Keeps <c>api_keys.last_used_at</c> roughly current off the request path: a request only notes that its key was
+/// used; every <see cref="CacheOptions.KeyUsageFlushInterval"/> the keys noted since are written in one statement,
+/// and once more on a graceful shutdown. A key is written at most once per <see cref="TouchInterval"/>, by this
+/// replica (it remembers what it wrote) and across replicas (the statement skips rows written within it).
+/// </summary>
+internal sealed partial class KeyUsageRecorder(
+    IServiceScopeFactory scopes,
+    IOptions<CacheOptions> options,
+    TimeProvider time,
+    ILogger<KeyUsageRecorder> logger) : BackgroundService
+{
+    public static readonly TimeSpan TouchInterval = TimeSpan.FromMinutes(1);
+
+    // When each key was last written or known to be used; only keys used within TouchInterval are kept.
+    private readonly ConcurrentDictionary<string, DateTimeOffset> _written = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, DateTimeOffset> _pending = new(StringComparer.Ordinal);
+
+    /// <summary>Notes a use of the key; <paramref name="storedLastUsedAt"/> is what the database held when the key was read.</summary>
+    public void Used(string keyId, DateTimeOffset? storedLastUsedAt)
+    {
+        var now = time.GetUtcNow();
+        if (_written.TryGetValue(keyId, out var written) && now - written < TouchInterval)
+        {
+            return;
+        }
+
+        if (storedLastUsedAt is { } stored && now - stored < TouchInterval && !_written.ContainsKey(keyId))
+        {
+            _written[keyId] = stored;
+            return;
+        }
+
+        _written[keyId] = now;
+        _pending[keyId] = now;
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(options.Value.KeyUsageFlushInterval, time);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(stoppingToken))
+            {
+                await FlushAsync(stoppingToken);
+                Forget(time.GetUtcNow() - TouchInterval);
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+    }
+
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await base.StopAsync(cancellationToken);
+        await FlushAsync(cancellationToken);
+    }
+
+    /// <summary>Writes what was noted since the last flush; on failure it is kept for the next one.</summary>
+    internal async Task FlushAsync(CancellationToken ct)
+    {
+        if (_pending.IsEmpty)
+        {
+            return;
+        }
+
+        var batch = new List<(string KeyId, DateTimeOffset UsedAt)>();
+        foreach (var keyId in _pending.Keys)
+        {
+            if (_pending.TryRemove(keyId, out var usedAt))
+            {
+                batch.Add((keyId, usedAt));
+            }
+        }
+
+        var keyIds = batch.Select(b => b.KeyId).ToArray();
+        var usedAts = batch.Select(b => b.UsedAt).ToArray();
+        try
+        {
+            await using var scope = scopes.CreateAsyncScope();
+            var db = scope.ServiceProvider.GetRequiredService<AccountDbContext>();
+
+            // key_id is character(8): the ids are cast to it so the primary key finds the rows.
+            var written = await db.Database.ExecuteSqlAsync(
+                $"""
+                UPDATE api_keys AS k SET last_used_at = u.used_at
+                FROM unnest({keyIds}::character(8)[], {usedAts}::timestamptz[]) AS u(key_id, used_at)
+                WHERE k.key_id = u.key_id AND (k.last_used_at IS NULL OR k.last_used_at <= u.used_at - interval '1 minute')
+                """,
+                ct);
+            LogFlushed(logger, batch.Count, written);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !ct.IsCancellationRequested)
+        {
+            foreach (var (keyId, usedAt) in batch)
+            {
+                _pending.TryAdd(keyId, usedAt);
+            }
+
+            LogFlushFailed(logger, batch.Count, ex.GetBaseException().Message);
+        }
+    }
+
+    private void Forget(DateTimeOffset before)
+    {
+        foreach (var (keyId, written) in _written)
+        {
+            if (written < before)
+            {
+                _written.TryRemove(new KeyValuePair<string, DateTimeOffset>(keyId, written));
+            }
+        }
+    }
+
+    [LoggerMessage(EventId = 52, Level = LogLevel.Debug, Message = "Wrote last_used_at of {Written} of {Noted} API keys")]
+    private static partial void LogFlushed(ILogger logger, int noted, int written);
+
+    [LoggerMessage(EventId = 53, Level = LogLevel.Warning, Message = "Could not write last_used_at of {Noted} API keys; will retry: {Reason}")]
+    private static partial void LogFlushFailed(ILogger logger, int noted, string reason);
+}

@@ -1,0 +1,361 @@
+using System.Diagnostics;
+using System.Net;
+using System.Text.Json.Nodes;
+using AccountService.Tests.Auth;
+using AccountService.Tests.Infrastructure;
+using Npgsql;
+
+namespace AccountService.Tests.Callers;
+
+/// <summary>
+/// Known callers are answered from memory, and every committed change reaches that memory within 100 ms however it
+/// was made. These tests see changes arrive as a caller would: no barrier, requests repeated until the change shows.
+/// </summary>
+public sealed class CallerCacheTests(PostgresFixture database) : IntegrationTest(database)
+{
+    private static readonly TimeSpan PropagationLimit = TimeSpan.FromMilliseconds(100);
+
+    [Fact]
+    public async Task KnownCallersCostNoDatabaseCommand()
+    {
+        await SeedAccountAsync("acc_db");
+        var key = await SeedKeyAsync("acc_db");
+        var jwt = TestAuth.Jwt("acc_db");
+        await using var factory = Api(("Logging:LogLevel:Microsoft.EntityFrameworkCore.Database.Command", "Information"));
+        using var client = factory.CreateClient();
+        await factory.ListeningAsync();
+        foreach (var (authorization, path) in Requests(key, jwt))
+        {
+            await SendAsync(client, authorization, path);
+        }
+
+        var before = factory.Logs.Count(IsQuery);
+        foreach (var (authorization, path) in Requests(key, jwt))
+        {
+            Assert.Equal(HttpStatusCode.OK, await SendAsync(client, authorization, path));
+        }
+
+        Assert.Empty(factory.Logs.Where(IsQuery).Skip(before));
+
+        static IEnumerable<(string, string)> Requests(string key, string jwt) =>
+        [
+            ($"Bearer {key}", "/v1/accounts/me"),
+            ($"Bearer {jwt}", "/v1/accounts/me"),
+            ($"Bearer {key}", "/api/account"),
+            ($"Bearer {jwt}", "/api/account"),
+        ];
+    }
+
+    [Theory]
+    [InlineData("cli")]
+    [InlineData("sql")]
+    public async Task ARevokedKeyFailsWithin100MsAndNeverSucceedsAgain(string how)
+    {
+        await SeedAccountAsync("acc_1");
+        var key = await SeedKeyAsync("acc_1");
+        await using var factory = Api();
+        using var client = factory.CreateClient();
+        await factory.ListeningAsync();
+        Assert.Equal(HttpStatusCode.OK, await SendAsync(client, $"Bearer {key}"));
+
+        var committed = Stopwatch.StartNew();
+        if (how == "cli")
+        {
+            Assert.Equal(0, (await RunCliAsync("keys", "revoke", "--key-id", key[3..11])).ExitCode);
+            committed.Restart();
+        }
+        else
+        {
+            await ExecuteAsync($"UPDATE api_keys SET revoked_at = now() WHERE key_id = '{key[3..11]}'");
+            committed.Restart();
+        }
+
+        var lag = await UntilAsync(client, $"Bearer {key}", "/v1/accounts/me", status => status == HttpStatusCode.Unauthorized, committed);
+
+        Assert.True(lag <= PropagationLimit, $"the revocation took {lag.TotalMilliseconds} ms to reach the service");
+        for (var i = 0; i < 20; i++)
+        {
+            Assert.Equal(HttpStatusCode.Unauthorized, await SendAsync(client, $"Bearer {key}"));
+        }
+    }
+
+    [Theory]
+    [InlineData("UPDATE accounts SET name = 'Renamed' WHERE id = 'acc_1'", "/v1/accounts/me", "name", "Renamed")]
+    [InlineData("UPDATE accounts SET status = 'DISABLED_BY_ADMIN' WHERE id = 'acc_1'", "/v1/accounts/me", "account_status", "ACCOUNT_STATUS_DISABLED_BY_ADMIN")]
+    [InlineData("UPDATE app_subscriptions SET status = 'past_due' WHERE app_id = '-Napp1'", "/api/account", "subscriptions.0.status", "past_due")]
+    [InlineData("UPDATE apps SET name = 'Renamed app' WHERE id = '-Napp1'", "/api/account", "subscriptions.0.appName", "Renamed app")]
+    public async Task AnAccountOrSeatChangedByPlainSqlIsSeenWithin100Ms(string sql, string path, string field, string expected)
+    {
+        await SeedAccountAsync("acc_1");
+        var key = await SeedKeyAsync("acc_1");
+        await RunCliAsync("apps", "create", "--account", "acc_1", "--name", "App", "--id", "-Napp1");
+        await RunCliAsync("subscriptions", "set", "--app", "-Napp1", "--plan", "monthly", "--status", "active");
+        await using var factory = Api();
+        using var client = factory.CreateClient();
+        await factory.ListeningAsync();
+        foreach (var credential in new[] { key, TestAuth.Jwt("acc_1") })
+        {
+            Assert.NotEqual(expected, await FieldAsync(client, $"Bearer {credential}", path, field));
+        }
+
+        await ExecuteAsync(sql);
+        var committed = Stopwatch.StartNew();
+
+        foreach (var credential in new[] { key, TestAuth.Jwt("acc_1") })
+        {
+            var lag = await UntilFieldAsync(client, $"Bearer {credential}", path, field, expected, committed);
+            Assert.True(lag <= PropagationLimit, $"the change took {lag.TotalMilliseconds} ms to reach the service");
+        }
+    }
+
+    [Fact]
+    public async Task AKeyCreatedAfterItsIdWasLookedUpAndNotFoundWorksAtOnce()
+    {
+        await SeedAccountAsync("acc_1");
+        await using var factory = Api();
+        using var client = factory.CreateClient();
+        await factory.ListeningAsync();
+        const string keyId = "Neg4tive";
+        const string secret = "abcdefghijklmnopqrstuvwx";
+        Assert.Equal(HttpStatusCode.Unauthorized, await SendAsync(client, $"Bearer ok_{keyId}_{secret}"));
+
+        await InsertKeyAsync("acc_1", keyId, secret);
+
+        Assert.Equal(HttpStatusCode.OK, await SendAsync(client, $"Bearer ok_{keyId}_{secret}"));
+    }
+
+    [Fact]
+    public async Task AfterEveryBackendIsTerminatedAKeyRevokedBySqlFailsWithinOneSecond()
+    {
+        await SeedAccountAsync("acc_1");
+        var key = await SeedKeyAsync("acc_1");
+        await using var factory = Api();
+        using var client = factory.CreateClient();
+        await factory.ListeningAsync();
+        Assert.Equal(HttpStatusCode.OK, await SendAsync(client, $"Bearer {key}"));
+
+        await ExecuteAsync("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()");
+
+        // The test process's own pooled connections died too (the app's are its own business).
+        NpgsqlConnection.ClearAllPools();
+        await ExecuteAsync($"UPDATE api_keys SET revoked_at = now() WHERE key_id = '{key[3..11]}'");
+        var committed = Stopwatch.StartNew();
+
+        var lag = await UntilAsync(client, $"Bearer {key}", "/v1/accounts/me", status => status == HttpStatusCode.Unauthorized, committed);
+        Assert.True(lag <= TimeSpan.FromSeconds(1), $"the revocation took {lag.TotalMilliseconds} ms after the backends were terminated");
+        Assert.Equal(HttpStatusCode.Unauthorized, await SendAsync(client, $"Bearer {key}"));
+        await factory.ListeningAsync();
+        Assert.Equal(HttpStatusCode.Unauthorized, await SendAsync(client, $"Bearer {key}"));
+    }
+
+    [Fact]
+    public async Task WhileTheDatabaseIsDownKnownCallersAreServedForStaleIfErrorThenEveryoneGets503()
+    {
+        Assert.True(Database.Server.CanStop, "this test stops the database: it needs a server the tests started");
+        await SeedAccountAsync("acc_known");
+        await SeedAccountAsync("acc_unknown");
+        var known = await SeedKeyAsync("acc_known");
+        var unknown = await SeedKeyAsync("acc_unknown");
+        var staleIfError = TimeSpan.FromSeconds(4);
+        await using var factory = Api(("Cache:StaleIfError", "00:00:04"));
+        using var client = factory.CreateClient();
+        await factory.ListeningAsync();
+        Assert.Equal(HttpStatusCode.OK, await SendAsync(client, $"Bearer {known}"));
+        Assert.Equal(HttpStatusCode.OK, await SendAsync(client, $"Bearer {TestAuth.Jwt("acc_known")}"));
+
+        var stopping = Stopwatch.StartNew();
+        await Database.StopServerAsync();
+        try
+        {
+            var duringOutage = (
+                Known: await SendAsync(client, $"Bearer {known}"),
+                KnownJwt: await SendAsync(client, $"Bearer {TestAuth.Jwt("acc_known")}"),
+                UnknownKey: await ErrorCodeAsync(client, $"Bearer {unknown}"),
+                UnknownJwt: await ErrorCodeAsync(client, $"Bearer {TestAuth.Jwt("acc_unknown")}"));
+            Assert.True(stopping.Elapsed < staleIfError, $"stopping the database took {stopping.Elapsed}: too slow to test inside the limit");
+            Assert.Equal(
+                (HttpStatusCode.OK, HttpStatusCode.OK, "SERVICE_UNAVAILABLE", "SERVICE_UNAVAILABLE"),
+                duringOutage);
+
+            // Past the limit the known caller is refused too; it was served until then.
+            var refusedAfter = await UntilAsync(client, $"Bearer {known}", "/v1/accounts/me", status => status != HttpStatusCode.OK, stopping, TimeSpan.FromSeconds(15));
+            Assert.True(refusedAfter >= staleIfError, $"the known caller was refused after {refusedAfter}, before the {staleIfError} limit");
+            Assert.Equal("SERVICE_UNAVAILABLE", await ErrorCodeAsync(client, $"Bearer {known}"));
+        }
+        finally
+        {
+            await Database.StartServerAsync();
+        }
+
+        await ExecuteAsync("UPDATE accounts SET name = 'After the restart' WHERE id = 'acc_known'");
+        await factory.ListeningAsync();
+        Assert.Equal("After the restart", await FieldAsync(client, $"Bearer {known}", "/v1/accounts/me", "name"));
+    }
+
+    [Fact]
+    public async Task TheCacheHoldsNoMoreThanItsMaximumWhateverTheNumberOfCallers()
+    {
+        var keys = new List<string>();
+        for (var i = 0; i < 60; i++)
+        {
+            await SeedAccountAsync($"acc_{i}");
+            keys.Add(await SeedKeyAsync($"acc_{i}"));
+        }
+
+        await using var factory = Api(("Cache:MaxCallers", "20"));
+        using var client = factory.CreateClient();
+        await factory.ListeningAsync();
+
+        var peak = 0L;
+        foreach (var key in keys.Concat(keys))
+        {
+            Assert.Equal(HttpStatusCode.OK, await SendAsync(client, $"Bearer {key}"));
+            peak = Math.Max(peak, factory.Callers.Count);
+        }
+
+        Assert.InRange(peak, 1, 20);
+    }
+
+    [Fact]
+    public async Task OnceTheFailedCredentialBudgetIsSpentUnknownKeysCostNoDatabaseWork()
+    {
+        await SeedAccountAsync("acc_1");
+        var key = await SeedKeyAsync("acc_1");
+        await using var factory = Api(
+            ("RateLimits:PerIpPerMinute", "3"),
+            ("Logging:LogLevel:Microsoft.EntityFrameworkCore.Database.Command", "Information"));
+        using var client = factory.CreateClient();
+        await factory.ListeningAsync();
+        Assert.Equal(HttpStatusCode.OK, await SendAsync(client, $"Bearer {key}"));
+        var unknownBeforeTheLimit = await SendAsync(client, "Bearer ok_Unknown1_abcdefghijklmnopqrstuvwx");
+        var queriesForAnUnknownKey = factory.Logs.Count(IsQuery);
+        for (var i = 0; i < 2; i++)
+        {
+            await SendAsync(client, "Bearer not-a-key");
+        }
+
+        var before = factory.Logs.Count(IsQuery);
+        var unknownPastTheLimit = await SendAsync(client, "Bearer ok_Unknown2_abcdefghijklmnopqrstuvwx");
+        var knownPastTheLimit = await SendAsync(client, $"Bearer {key}");
+
+        Assert.Equal(HttpStatusCode.Unauthorized, unknownBeforeTheLimit);
+        Assert.True(queriesForAnUnknownKey > 0, "an unknown key within the budget is looked up");
+        Assert.Equal((HttpStatusCode.TooManyRequests, HttpStatusCode.OK), (unknownPastTheLimit, knownPastTheLimit));
+        Assert.Empty(factory.Logs.Where(IsQuery).Skip(before));
+    }
+
+    [Fact]
+    public async Task LastUsedAtIsWrittenOffTheRequestPathAndFlushedOnShutdown()
+    {
+        await SeedAccountAsync("acc_1");
+        var key = await SeedKeyAsync("acc_1");
+        await using (var factory = Api(("Cache:KeyUsageFlushInterval", "00:01:00")))
+        {
+            using var client = factory.CreateClient();
+            Assert.Equal(HttpStatusCode.OK, await SendAsync(client, $"Bearer {key}"));
+            Assert.Null(await LastUsedAtAsync(key));
+        }
+
+        Assert.NotNull(await LastUsedAtAsync(key));
+    }
+
+    private AccountApiFactory Api(params (string Key, string Value)[] settings)
+    {
+        var all = new Dictionary<string, string?>(TestAuth.JwtSettings());
+        foreach (var (name, value) in settings)
+        {
+            all[name] = value;
+        }
+
+        return new AccountApiFactory(Database.ConnectionString, all, seeOwnWrites: false);
+    }
+
+    private static bool IsQuery(string line) =>
+        line.Contains("Executed DbCommand", StringComparison.Ordinal) && line.Contains("SELECT", StringComparison.Ordinal);
+
+    private static async Task<HttpStatusCode> SendAsync(HttpClient client, string authorization, string path = "/v1/accounts/me")
+    {
+        using var response = await client.SendAsync(AuthenticationTests.Request(authorization, path));
+        return response.StatusCode;
+    }
+
+    private static async Task<string?> ErrorCodeAsync(HttpClient client, string authorization)
+    {
+        using var response = await client.SendAsync(AuthenticationTests.Request(authorization));
+        return JsonNode.Parse(await response.Content.ReadAsStringAsync())?["error"]?["code"]?.GetValue<string>();
+    }
+
+    private static async Task<string?> FieldAsync(HttpClient client, string authorization, string path, string field)
+    {
+        using var response = await client.SendAsync(AuthenticationTests.Request(authorization, path));
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        JsonNode? node = JsonNode.Parse(await response.Content.ReadAsStringAsync());
+        foreach (var part in field.Split('.'))
+        {
+            node = int.TryParse(part, out var index) ? node?[index] : node?[part];
+        }
+
+        return node?.GetValue<string>();
+    }
+
+    /// <summary>Repeats the request until <paramref name="done"/>; returns how long after <paramref name="since"/> started it was.</summary>
+    private static async Task<TimeSpan> UntilAsync(
+        HttpClient client, string authorization, string path, Func<HttpStatusCode, bool> done, Stopwatch since, TimeSpan? limit = null)
+    {
+        var deadline = limit ?? TimeSpan.FromSeconds(5);
+        while (true)
+        {
+            var status = await SendAsync(client, authorization, path);
+            if (done(status))
+            {
+                return since.Elapsed;
+            }
+
+            Assert.True(since.Elapsed < deadline, $"still {status} after {since.Elapsed}");
+        }
+    }
+
+    private static async Task<TimeSpan> UntilFieldAsync(HttpClient client, string authorization, string path, string field, string expected, Stopwatch since)
+    {
+        while (await FieldAsync(client, authorization, path, field) != expected)
+        {
+            Assert.True(since.Elapsed < TimeSpan.FromSeconds(5), $"{field} still not {expected} after {since.Elapsed}");
+        }
+
+        return since.Elapsed;
+    }
+
+    // Unpooled: one test terminates every backend, which would leave broken connections in the pool.
+    private async Task ExecuteAsync(string sql)
+    {
+        await using var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(Database.ConnectionString) { Pooling = false }.ConnectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, connection);
+        await command.ExecuteNonQueryAsync();
+    }
+
+    private async Task InsertKeyAsync(string accountId, string keyId, string secret)
+    {
+        await using var connection = new NpgsqlConnection(Database.ConnectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(
+            "INSERT INTO api_keys (key_id, account_id, name, secret_hash) VALUES ($1, $2, 'test', sha256(convert_to($3, 'UTF8')))",
+            connection)
+        {
+            Parameters = { new() { Value = keyId }, new() { Value = accountId }, new() { Value = secret } },
+        };
+        await command.ExecuteNonQueryAsync();
+    }
+
+    private async Task<DateTimeOffset?> LastUsedAtAsync(string key)
+    {
+        await using var connection = new NpgsqlConnection(Database.ConnectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand("SELECT last_used_at FROM api_keys WHERE key_id = $1", connection)
+        {
+            Parameters = { new() { Value = key[3..11] } },
+        };
+        var value = await command.ExecuteScalarAsync();
+        return value is DateTime at ? new DateTimeOffset(at, TimeSpan.Zero) : null;
+    }
+}

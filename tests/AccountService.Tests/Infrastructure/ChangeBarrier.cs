@@ -1,0 +1,64 @@
+using AccountService.Callers;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
+
+namespace AccountService.Tests.Infrastructure;
+
+/// <summary>
+/// Makes a test's own writes visible to its next request: before each request, while the app's change listener is
+/// connected, one NOTIFY is sent after everything the test committed and the request waits until the listener has
+/// applied it. PostgreSQL delivers notifications in commit order, so every earlier change has been applied too. Tests
+/// of how fast changes arrive turn this off.
+/// </summary>
+internal sealed class ChangeBarrier(string connectionString) : IStartupFilter
+{
+    private static readonly TimeSpan Limit = TimeSpan.FromSeconds(10);
+
+    public Action<IApplicationBuilder> Configure(Action<IApplicationBuilder> next) => app =>
+    {
+        var cache = app.ApplicationServices.GetRequiredService<CallerCache>();
+        app.Use(async (context, nextMiddleware) =>
+        {
+            await PassAsync(cache, connectionString);
+            await nextMiddleware(context);
+        });
+        next(app);
+    };
+
+    public static async Task PassAsync(CallerCache cache, string connectionString)
+    {
+        if (!cache.IsListening)
+        {
+            return;
+        }
+
+        var token = "barrier:" + Guid.NewGuid().ToString("N");
+        var applied = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        void OnInvalidated(string name)
+        {
+            if (name == token)
+            {
+                applied.TrySetResult();
+            }
+        }
+
+        cache.Invalidated += OnInvalidated;
+        try
+        {
+            await using (var connection = new NpgsqlConnection(connectionString))
+            {
+                await connection.OpenAsync();
+                await using var notify = new NpgsqlCommand($"NOTIFY {ChangeListener.Channel}, '{token}'", connection);
+                await notify.ExecuteNonQueryAsync();
+            }
+
+            await applied.Task.WaitAsync(Limit);
+        }
+        finally
+        {
+            cache.Invalidated -= OnInvalidated;
+        }
+    }
+}
