@@ -1,3 +1,4 @@
+using AccountService.Callers;
 using AccountService.Configuration;
 using AccountService.Operations;
 using Microsoft.AspNetCore.Authentication;
@@ -40,7 +41,11 @@ internal static class AuthExtensions
                     BearerCredential.Read(context.Request).IsJwt ? AuthSchemes.Jwt : AuthSchemes.ApiKey)
             .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(AuthSchemes.ApiKey, _ => { })
             .AddJwtBearer(AuthSchemes.Jwt, _ => { });
-        builder.Services.AddOptions<JwtBearerOptions>(AuthSchemes.Jwt).Configure<IOptions<JwtOptions>>(ConfigureJwt);
+        builder.Services.AddSingleton(services => new CachingJsonWebTokenHandler(
+            services.GetRequiredService<IOptions<CacheOptions>>().Value.MaxCallers,
+            services.GetRequiredService<TimeProvider>()));
+        builder.Services.AddOptions<JwtBearerOptions>(AuthSchemes.Jwt)
+            .Configure<IOptions<JwtOptions>, CachingJsonWebTokenHandler>(ConfigureJwt);
 
         builder.Services.AddAuthorizationBuilder()
             .SetDefaultPolicy(new AuthorizationPolicyBuilder(AuthSchemes.Bearer)
@@ -53,10 +58,14 @@ internal static class AuthExtensions
         return builder;
     }
 
-    private static void ConfigureJwt(JwtBearerOptions options, IOptions<JwtOptions> settings)
+    private static void ConfigureJwt(JwtBearerOptions options, IOptions<JwtOptions> settings, CachingJsonWebTokenHandler tokens)
     {
         var jwt = settings.Value;
         var (keys, algorithms) = jwt.StaticKeys();
+
+        // A caller's JWT is verified once, not on every request it makes.
+        options.TokenHandlers.Clear();
+        options.TokenHandlers.Add(tokens);
 
         options.MapInboundClaims = false;
         options.IncludeErrorDetails = false;

@@ -1,0 +1,70 @@
+// Measures how long a revocation takes to reach the service: for each of the last COUNT keys, checks that it works,
+// revokes it with the operator CLI (`keys revoke --json`), and from the moment the CLI reports the commit asks the
+// service again and again until it answers 401. Used by bench/run after the load rounds.
+//
+//   ConnectionStrings__Accounts=… node revocation-lag.mjs URL KEYS_FILE COUNT SERVICE_DLL
+//
+// Prints {"tries":N,"p50":ms,"max":ms,"lags":[…]}; exits 1 when a key does not work first or is still accepted after
+// 5 s. Only 127.0.0.1 is asked; every loop is bounded.
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import http from 'node:http';
+
+const [target, keysFile, countArg, serviceDll] = process.argv.slice(2);
+const url = new URL(target ?? '');
+if (url.protocol !== 'http:' || url.hostname !== '127.0.0.1' || !keysFile || !serviceDll) {
+  console.error('usage: node revocation-lag.mjs http://127.0.0.1:PORT/PATH KEYS_FILE COUNT SERVICE_DLL');
+  process.exit(2);
+}
+
+const count = Math.min(Math.max(Number(countArg) || 20, 1), 100);
+const keys = readFileSync(keysFile, 'utf8').split('\n').filter(Boolean).slice(-count);
+const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+
+function status(key) {
+  return new Promise((resolve, reject) => {
+    const request = http.get(url, { agent, headers: { authorization: `Bearer ${key}` }, timeout: 2000 }, (response) => {
+      response.resume();
+      response.on('end', () => resolve(response.statusCode));
+    });
+    request.on('timeout', () => request.destroy(new Error('timeout')));
+    request.on('error', reject);
+  });
+}
+
+// Resolves with the time the CLI printed its result (after its commit), once it has exited 0.
+function revoke(keyId) {
+  return new Promise((resolve, reject) => {
+    const cli = spawn('dotnet', [serviceDll, 'keys', 'revoke', '--key-id', keyId, '--json'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let reported;
+    cli.stdout.on('data', () => { reported ??= performance.now(); });
+    cli.on('error', reject);
+    cli.on('exit', (code) => (code === 0 && reported ? resolve(reported) : reject(new Error(`keys revoke exited ${code}`))));
+  });
+}
+
+const lags = [];
+for (const key of keys) {
+  if ((await status(key)) !== 200) {
+    console.error(`key ${key.slice(0, 11)}… did not work before its revocation`);
+    process.exit(1);
+  }
+
+  const revokedAt = await revoke(key.slice(3, 11));
+  let lag;
+  while (lag === undefined) {
+    const answer = await status(key);
+    const elapsed = performance.now() - revokedAt;
+    if (answer === 401) {
+      lag = elapsed;
+    } else if (elapsed > 5000) {
+      console.error(`key ${key.slice(0, 11)}… still answered ${answer} 5 s after its revocation`);
+      process.exit(1);
+    }
+  }
+
+  lags.push(Math.round(lag * 10) / 10);
+}
+
+const sorted = [...lags].sort((a, b) => a - b);
+console.log(JSON.stringify({ tries: lags.length, p50: sorted[Math.floor((sorted.length - 1) / 2)], max: sorted.at(-1), lags }));
