@@ -8,6 +8,7 @@ using AccountService.Health;
 using AccountService.OpenApi;
 using AccountService.Operations;
 using AccountService.RateLimiting;
+using AccountService.Redis;
 using AccountService.Server;
 using AccountService.Telemetry;
 
@@ -24,6 +25,7 @@ builder.AddErrorEnvelope();     // one {"error":{…}} body for every failure; r
 builder.AddAccountData();       // EF Core on PostgreSQL + readiness check
 builder.AddAccountAuth();       // Bearer: OrbitKit API keys and JWTs end in the same principal
 builder.AddCallers();           // known callers from memory, kept current by the database's change notifications
+builder.AddSharedRedis();        // optional Redis (ConnectionStrings:Redis): budgets shared by every replica
 builder.AddAccountRateLimits(); // per account, or per IP without a valid credential; IETF RateLimit headers
 builder.AddBilling();           // Stripe card lookup with a per-customer cache and a time budget
 builder.AddAccounts();          // account lookup, source-generated JSON

@@ -20,6 +20,7 @@ internal static class RateLimitExtensions
             .BindConfiguration(RateLimitOptions.Section)
             .ValidateSelfOnStart();
         builder.Services.TryAddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton<SharedWindows>();
         builder.Services.AddSingleton<AccountRateLimiter>();
         return builder;
     }
@@ -38,10 +39,14 @@ internal sealed class AccountRateLimiter : IDisposable
 {
     private readonly PartitionedRateLimiter<Target> _limiter;
     private readonly RateLimitOptions _options;
+    private readonly SharedWindows _shared;
+    private readonly TimeProvider _time;
 
-    public AccountRateLimiter(IOptions<RateLimitOptions> options, TimeProvider time)
+    public AccountRateLimiter(IOptions<RateLimitOptions> options, SharedWindows shared, TimeProvider time)
     {
         _options = options.Value;
+        _shared = shared;
+        _time = time;
         _limiter = PartitionedRateLimiter.Create<Target, string>(target =>
             RateLimitPartition.Get(target.Key, _ => new AlignedWindowRateLimiter(target.Limit, RateLimitOptions.Window, time)));
     }
@@ -58,7 +63,7 @@ internal sealed class AccountRateLimiter : IDisposable
 
         // 1. The per-IP budget for failed credentials: once it is spent, callers are resolved from memory only.
         var target = IpTarget(context);
-        if (_limiter.GetStatistics(target)?.CurrentAvailablePermits <= 0)
+        if (await IsSpentAsync(target))
         {
             context.Features.Set(CallerResolution.FromMemoryOnly);
         }
@@ -71,7 +76,7 @@ internal sealed class AccountRateLimiter : IDisposable
         }
 
         // 3. The budget: the account's for a resolved caller, the IP's for everyone else.
-        using var lease = (WindowLease)_limiter.AttemptAcquire(target);
+        using var lease = await AcquireAsync(target);
         var seconds = (int)Math.Ceiling(lease.ResetsIn.TotalSeconds);
         var headers = context.Response.Headers;
         var windowSeconds = (int)RateLimitOptions.Window.TotalSeconds;
@@ -92,6 +97,28 @@ internal sealed class AccountRateLimiter : IDisposable
     }
 
     public void Dispose() => _limiter.Dispose();
+
+    /// <summary>One request from the budget: the one all replicas share when Redis is there, else this replica's.</summary>
+    private async ValueTask<WindowLease> AcquireAsync(Target target)
+    {
+        var now = _time.GetUtcNow();
+        var window = now.UtcTicks / RateLimitOptions.Window.Ticks;
+        if (await _shared.IncrementAsync(target.Key, window, RateLimitOptions.Window) is { } count)
+        {
+            var resetsIn = TimeSpan.FromTicks(((window + 1) * RateLimitOptions.Window.Ticks) - now.UtcTicks);
+            return new WindowLease(count <= target.Limit, target.Limit, (int)Math.Max(0, target.Limit - count), resetsIn);
+        }
+
+        return (WindowLease)_limiter.AttemptAcquire(target);
+    }
+
+    private async ValueTask<bool> IsSpentAsync(Target target)
+    {
+        var window = _time.GetUtcNow().UtcTicks / RateLimitOptions.Window.Ticks;
+        return await _shared.CountAsync(target.Key, window) is { } count
+            ? count >= target.Limit
+            : _limiter.GetStatistics(target)?.CurrentAvailablePermits <= 0;
+    }
 
     private Target IpTarget(HttpContext context) =>
         new($"ip:{context.Connection.RemoteIpAddress?.ToString() ?? "unknown"}", "ip", _options.PerIpPerMinute);

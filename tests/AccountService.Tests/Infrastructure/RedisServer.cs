@@ -1,0 +1,92 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net.Sockets;
+
+namespace AccountService.Tests.Infrastructure;
+
+/// <summary>
+/// A throwaway Redis from Debian's <c>redis-server</c> on a free loopback port, without persistence; it can be stopped
+/// and started again on the same port. <c>.ci/run</c> installs the package.
+/// </summary>
+internal sealed class RedisServer : IAsyncDisposable
+{
+    private const string Binary = "/usr/bin/redis-server";
+    private Process? _process;
+
+    private RedisServer(int port) => Port = port;
+
+    public int Port { get; }
+
+    public string ConnectionString => $"127.0.0.1:{Port}";
+
+    public static async Task<RedisServer> StartAsync()
+    {
+        Assert.True(File.Exists(Binary), $"{Binary} is missing: install Debian's redis-server package (.ci/run does)");
+        var server = new RedisServer(PostgresServer.FreeLoopbackPort());
+        await server.StartAgainAsync();
+        return server;
+    }
+
+    /// <summary>Starts the server (again) on its port and waits until it answers PING.</summary>
+    public async Task StartAgainAsync()
+    {
+        var start = new ProcessStartInfo(Binary)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var argument in new[] { "--port", Port.ToString(CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--protected-mode", "yes" })
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        _process = Process.Start(start) ?? throw new InvalidOperationException("redis-server did not start");
+        _process.OutputDataReceived += (_, _) => { };
+        _process.ErrorDataReceived += (_, _) => { };
+        _process.BeginOutputReadLine();
+        _process.BeginErrorReadLine();
+
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (!await AnswersAsync())
+        {
+            Assert.False(_process.HasExited, "redis-server exited during start");
+            Assert.True(DateTime.UtcNow < deadline, "redis-server did not answer within 10 s");
+            await Task.Delay(20);
+        }
+    }
+
+    /// <summary>Kills the server: clients see their connection drop, as when Redis dies.</summary>
+    public async Task StopAsync()
+    {
+        if (_process is { HasExited: false } process)
+        {
+            process.Kill();
+            await process.WaitForExitAsync();
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await StopAsync();
+        _process?.Dispose();
+    }
+
+    private async Task<bool> AnswersAsync()
+    {
+        try
+        {
+            using var client = new TcpClient();
+            await client.ConnectAsync("127.0.0.1", Port);
+            var stream = client.GetStream();
+            await stream.WriteAsync("PING\r\n"u8.ToArray());
+            var buffer = new byte[16];
+            var read = await stream.ReadAsync(buffer);
+            return read > 0 && buffer[0] == (byte)'+';
+        }
+        catch (SocketException)
+        {
+            return false;
+        }
+    }
+}
