@@ -1,0 +1,118 @@
+using System.Net;
+using AccountService.Tests.Auth;
+using AccountService.Tests.Infrastructure;
+
+namespace AccountService.Tests.Deployment;
+
+/// <summary>
+/// Two replicas behind the nginx gateway (the same configuration compose and scripts/cluster use): the official SDK
+/// over HTTP/2 through it, a GET that survives a replica going away, and a revocation seen by both replicas.
+/// </summary>
+public sealed class GatewayTests(PostgresFixture database) : IntegrationTest(database)
+{
+    [Fact]
+    public async Task TheOfficialSdkWorksThroughTheGatewayOverHttp2()
+    {
+        await SeedAccountAsync("acc_sdk");
+        var key = await SeedKeyAsync("acc_sdk");
+        await using var a = Replica();
+        await using var b = Replica();
+        using var clientA = a.StartKestrel();
+        using var clientB = b.StartKestrel();
+        using var certificate = TestCertificates.Create();
+        await using var gateway = await NginxGateway.StartAsync(certificate, [clientA.BaseAddress!, clientB.BaseAddress!]);
+        var caFile = TestCertificates.WritePem(certificate);
+        var expected = await (await clientA.SendAsync(AuthenticationTests.Request($"Bearer {key}"))).Content.ReadAsStringAsync();
+
+        var (exitCode, output) = await NodeScript.RunAsync("sdk", ["--test", "--test-reporter=tap", "accounts-me.test.mjs"], new Dictionary<string, string>
+        {
+            ["RUNLOOP_BASE_URL"] = gateway.BaseAddress.ToString().TrimEnd('/'),
+            ["RUNLOOP_API_KEY"] = key,
+            ["NODE_EXTRA_CA_CERTS"] = caFile,
+            ["EXPECTED_ACCOUNT"] = expected,
+            ["BAD_API_KEY"] = "ok_Zz0Zz0Zz_QQQQQQQQQQQQQQQQQQQQQQQQ",
+        },
+        requiredPackage: "@runloop/api-client");
+        File.Delete(caFile);
+
+        Assert.True(exitCode == 0, output);
+        Assert.Contains("# pass 3", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task AGetIsAnsweredByTheOtherReplicaWhenOneIsGone()
+    {
+        await SeedAccountAsync("acc_1");
+        var key = await SeedKeyAsync("acc_1");
+        await using var a = Replica();
+        var b = Replica();
+        using var clientA = a.StartKestrel();
+        using var clientB = b.StartKestrel();
+        using var certificate = TestCertificates.Create();
+        await using var gateway = await NginxGateway.StartAsync(certificate, [clientA.BaseAddress!, clientB.BaseAddress!]);
+        using var client = GatewayClient(gateway, certificate);
+
+        await b.DisposeAsync();
+        var statuses = new List<HttpStatusCode>();
+        for (var i = 0; i < 10; i++)
+        {
+            using var response = await client.SendAsync(AuthenticationTests.Request($"Bearer {key}"));
+            statuses.Add(response.StatusCode);
+        }
+
+        Assert.All(statuses, s => Assert.Equal(HttpStatusCode.OK, s));
+    }
+
+    [Fact]
+    public async Task AKeyRevokedByTheCliFailsOnEveryReplica()
+    {
+        await SeedAccountAsync("acc_1");
+        var key = await SeedKeyAsync("acc_1");
+        await using var a = Replica();
+        await using var b = Replica();
+        using var clientA = a.CreateClient();
+        using var clientB = b.CreateClient();
+        foreach (var client in new[] { clientA, clientB })
+        {
+            using var response = await client.SendAsync(AuthenticationTests.Request($"Bearer {key}"));
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        }
+
+        var started = System.Diagnostics.Stopwatch.StartNew();
+        var seen = new System.Collections.Concurrent.ConcurrentBag<double>();
+        a.Callers.Invalidated += n => seen.Add(started.Elapsed.TotalMilliseconds);
+        b.Callers.Invalidated += n => seen.Add(started.Elapsed.TotalMilliseconds);
+        Assert.Equal(0, (await RunCliAsync("keys", "revoke", "--key-id", key[3..11])).ExitCode);
+        var cliDone = started.Elapsed.TotalMilliseconds;
+        var revoked = System.Diagnostics.Stopwatch.StartNew();
+
+        foreach (var client in new[] { clientA, clientB })
+        {
+            while (true)
+            {
+                using var response = await client.SendAsync(AuthenticationTests.Request($"Bearer {key}"));
+                if (response.StatusCode == HttpStatusCode.Unauthorized)
+                {
+                    break;
+                }
+
+                Assert.True(revoked.Elapsed < TimeSpan.FromSeconds(5), $"still {response.StatusCode} after {revoked.Elapsed}");
+            }
+        }
+
+        Assert.True(revoked.Elapsed <= TimeSpan.FromMilliseconds(100), $"both replicas refused the key only after {revoked.Elapsed.TotalMilliseconds} ms; cli {cliDone}; seen {string.Join(',', seen)}");
+    }
+
+    private AccountApiFactory Replica() => new(
+        Database.ConnectionString,
+        new Dictionary<string, string?>(TestAuth.JwtSettings()) { ["ForwardedHeaders:KnownProxies:0"] = "127.0.0.1" },
+        seeOwnWrites: false);
+
+    private static HttpClient GatewayClient(NginxGateway gateway, System.Security.Cryptography.X509Certificates.X509Certificate2 certificate)
+    {
+        var handler = new SocketsHttpHandler();
+        handler.SslOptions.RemoteCertificateValidationCallback = (_, presented, _, _) =>
+            presented is not null && presented.GetCertHashString() == certificate.GetCertHashString();
+        return new HttpClient(handler) { BaseAddress = gateway.BaseAddress, DefaultRequestVersion = HttpVersion.Version20 };
+    }
+}
