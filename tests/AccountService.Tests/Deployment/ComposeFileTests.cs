@@ -24,7 +24,9 @@ public sealed class ComposeFileTests
     {
         var services = await ServicesAsync();
 
-        Assert.Equal(["api", "migrate", "postgres", "seed", "stripe-mock"], services.Children.Keys.Select(k => k.ToString()).Order(StringComparer.Ordinal));
+        Assert.Equal(
+            ["api", "gateway", "gateway-tls", "migrate", "postgres", "redis", "seed", "stripe-mock"],
+            services.Children.Keys.Select(k => k.ToString()).Order(StringComparer.Ordinal));
     }
 
     [Fact]
@@ -52,6 +54,28 @@ public sealed class ComposeFileTests
     }
 
     [Fact]
+    public async Task TwoReplicasShareRedisBehindTheGatewayWhoseForwardedHeadersAloneAreBelieved()
+    {
+        var services = await ServicesAsync();
+        var api = Service(services, "api");
+        var gateway = Service(services, "gateway");
+
+        Assert.True(int.Parse(Node(api, "deploy", "replicas").ToString(), System.Globalization.CultureInfo.InvariantCulture) >= 2);
+        Assert.False(api.Children.ContainsKey("ports"), "replicas cannot share a host port: the gateway is the way in");
+        Assert.Equal("redis:6379", Node(api, "environment", "ConnectionStrings__Redis").ToString());
+        Assert.Equal("service_healthy", Node(api, "depends_on", "redis", "condition").ToString());
+        Assert.Equal(
+            Node(gateway, "networks", "default", "ipv4_address").ToString(),
+            Node(api, "environment", "ForwardedHeaders__KnownProxies__0").ToString());
+        Assert.Contains(
+            ((YamlSequenceNode)gateway["volumes"]).Children,
+            v => v.ToString().Contains("deploy/gateway/gateway.conf.template:/etc/nginx/templates/", StringComparison.Ordinal));
+        Assert.Contains("server api:8080", Node(gateway, "environment", "API_UPSTREAM_SERVERS").ToString(), StringComparison.Ordinal);
+        Assert.Equal("service_healthy", Node(gateway, "depends_on", "api", "condition").ToString());
+        Assert.Contains(((YamlSequenceNode)gateway["ports"]).Children, p => p.ToString().StartsWith("127.0.0.1:8443:", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task EverySettingPassedToTheServiceIsOneItReads()
     {
         var services = await ServicesAsync();
@@ -62,7 +86,8 @@ public sealed class ComposeFileTests
             var environment = (YamlMappingNode)Service(services, name)["environment"];
             foreach (var variable in environment.Children.Keys.Select(k => k.ToString()))
             {
-                var key = variable.Replace("__", ":", StringComparison.Ordinal);
+                // A list item (Section__List__0) is the list's setting.
+                var key = System.Text.RegularExpressions.Regex.Replace(variable.Replace("__", ":", StringComparison.Ordinal), ":[0-9]+$", "");
                 Assert.True(
                     known.Contains(key) || FrameworkPrefixes.Any(p => variable.StartsWith(p, StringComparison.Ordinal)),
                     $"{name}: {variable} is not a setting the service reads");
@@ -75,7 +100,11 @@ public sealed class ComposeFileTests
     // Every option the service binds: section:property, from the options classes themselves.
     private static HashSet<string> KnownSettings()
     {
-        var known = new HashSet<string>(StringComparer.Ordinal) { DatabaseOptions.ConfigurationKey };
+        var known = new HashSet<string>(StringComparer.Ordinal)
+        {
+            DatabaseOptions.ConfigurationKey,
+            $"ConnectionStrings:{AccountService.Redis.RedisOptions.ConnectionStringName}",
+        };
         (Type Type, string Section)[] options =
         [
             (typeof(StripeOptions), StripeOptions.Section),
@@ -86,6 +115,7 @@ public sealed class ComposeFileTests
             (typeof(ServerSettings), ServerSettings.Section),
             (typeof(ErrorOptions), ErrorOptions.Section),
             (typeof(ApiDocsOptions), ApiDocsOptions.Section),
+            (typeof(AccountService.Callers.CacheOptions), AccountService.Callers.CacheOptions.Section),
         ];
         foreach (var (type, section) in options)
         {
