@@ -9,8 +9,9 @@ internal static class BillingExtensions
     private const string StripeHttpClient = "Stripe";
 
     /// <summary>
-    /// The payment card lookup: one <see cref="StripeClient"/> over an <see cref="IHttpClientFactory"/> client and a
-    /// per-customer card cache. Without <c>Stripe:SecretKey</c> the service starts with one warning and shows no cards.
+    /// The payment card lookup: one <see cref="StripeClient"/> over an <see cref="IHttpClientFactory"/> client, a
+    /// per-customer card cache (HybridCache), the last known cards in PostgreSQL, and Polly's breaker and time budget
+    /// around every Stripe lookup. Without <c>Stripe:SecretKey</c> the service starts with one warning and shows no cards.
     /// </summary>
     public static IHostApplicationBuilder AddBilling(this IHostApplicationBuilder builder)
     {
@@ -37,6 +38,8 @@ internal static class BillingExtensions
         });
 
         builder.Services.AddHybridCache();
+        builder.Services.AddStripeResilience();
+        builder.Services.AddSingleton<LastKnownCards>();
         builder.Services.AddSingleton<StripeBillingLookup>();
         builder.Services.AddSingleton<IBillingLookup>(services =>
             services.GetRequiredService<IOptions<StripeOptions>>().Value.HasSecretKey

@@ -6,6 +6,9 @@ namespace AccountService.Billing;
 internal interface IBillingLookup
 {
     Task<CardLookup> GetCardAsync(string? stripeCustomerId, CancellationToken ct);
+
+    /// <summary>Forgets the customer's card, cached and stored, so the next lookup asks the provider again.</summary>
+    Task ForgetCardAsync(string stripeCustomerId, CancellationToken ct);
 }
 
 /// <summary>A card as OrbitKit shows it.</summary>

@@ -4,4 +4,6 @@ namespace AccountService.Billing;
 internal sealed class NoPaymentProvider : IBillingLookup
 {
     public Task<CardLookup> GetCardAsync(string? stripeCustomerId, CancellationToken ct) => Task.FromResult(CardLookup.NoCard);
+
+    public Task ForgetCardAsync(string stripeCustomerId, CancellationToken ct) => Task.CompletedTask;
 }

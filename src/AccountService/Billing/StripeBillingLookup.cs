@@ -3,6 +3,9 @@ using System.Net;
 using Microsoft.Extensions.Caching.Hybrid;
 using Microsoft.Extensions.Caching.Memory;
 using Microsoft.Extensions.Options;
+using Polly;
+using Polly.CircuitBreaker;
+using Polly.Registry;
 using Stripe;
 
 namespace AccountService.Billing;
@@ -10,9 +13,9 @@ namespace AccountService.Billing;
 /// <summary>
 /// The customer's card from Stripe: the customer with <c>invoice_settings.default_payment_method</c> expanded, else
 /// its first card payment method. Answers are cached per customer (one Stripe call however many requests wait for
-/// it); each lookup has a time budget that includes Stripe.net's retries, after which the last card seen is used,
-/// or the provider is reported unavailable, and for a cooldown after such a failure lookups answer that way at once.
-/// Stripe failures never escape as exceptions.
+/// it) and kept in PostgreSQL as the customer's last known card. Stripe is asked through <see cref="StripeResilience"/>:
+/// when it cannot answer in time, or the breaker is open, the last known card is served, or the provider is
+/// reported unavailable. Stripe failures never escape as exceptions.
 /// </summary>
 internal sealed partial class StripeBillingLookup : IBillingLookup, IDisposable
 {
@@ -22,30 +25,33 @@ internal sealed partial class StripeBillingLookup : IBillingLookup, IDisposable
     private readonly StripeClient _stripe;
     private readonly HybridCache _cache;
     private readonly HybridCacheEntryOptions _entryOptions;
-    private readonly TimeSpan _budget;
-    private readonly TimeSpan _cooldown;
-    private readonly TimeProvider _time;
+    private readonly LastKnownCards _lastKnown;
+    private readonly ResiliencePipeline _guarded;
+    private readonly ResiliencePipeline _budgetOnly;
+    private readonly CircuitBreakerStateProvider _breaker;
+    private readonly TimeSpan _samplingDuration;
     private readonly ILogger<StripeBillingLookup> _logger;
 
-    // Until when (TimeProvider timestamp) Stripe is considered down after a failure; 0 when it is not.
-    private long _coolingDownUntil;
-
-    // The last answer per customer, kept past the cache TTL so an outage can still be answered from it.
-    private readonly MemoryCache _lastKnown = new(new MemoryCacheOptions { SizeLimit = 100_000 });
+    // Customers whose Stripe-wide failure the breaker counted in the current sampling window.
+    private readonly MemoryCache _counted = new(new MemoryCacheOptions { SizeLimit = 100_000 });
 
     public StripeBillingLookup(
         StripeClient stripe,
         HybridCache cache,
+        LastKnownCards lastKnown,
+        ResiliencePipelineProvider<string> pipelines,
+        CircuitBreakerStateProvider breaker,
         IOptions<StripeOptions> options,
-        TimeProvider time,
         ILogger<StripeBillingLookup> logger)
     {
         _stripe = stripe;
         _cache = cache;
-        _time = time;
+        _lastKnown = lastKnown;
+        _guarded = pipelines.GetPipeline(StripeResilience.Guarded);
+        _budgetOnly = pipelines.GetPipeline(StripeResilience.BudgetOnly);
+        _breaker = breaker;
+        _samplingDuration = options.Value.BreakerSamplingDuration;
         _logger = logger;
-        _budget = options.Value.TimeBudget;
-        _cooldown = options.Value.FailureCooldown;
         _entryOptions = new HybridCacheEntryOptions
         {
             Expiration = options.Value.CardCacheTtl,
@@ -60,44 +66,58 @@ internal sealed partial class StripeBillingLookup : IBillingLookup, IDisposable
             return CardLookup.NoCard;
         }
 
-        // Stripe failed moments ago: answer from what is known now rather than wait on it (or on a call in flight).
-        if (_time.GetTimestamp() < Interlocked.Read(ref _coolingDownUntil))
-        {
-            return LastKnown(stripeCustomerId);
-        }
-
-        using var budget = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        budget.CancelAfter(_budget);
         try
         {
             var known = await _cache.GetOrCreateAsync(
-                $"stripe:card:{stripeCustomerId}",
+                CacheKey(stripeCustomerId),
                 (Lookup: this, CustomerId: stripeCustomerId),
                 static (state, token) => state.Lookup.FetchAsync(state.CustomerId, token),
                 _entryOptions,
-                cancellationToken: budget.Token);
+                cancellationToken: ct);
             return CardLookup.Of(known.Card);
         }
         catch (Exception ex) when (!ct.IsCancellationRequested && IsProviderFailure(ex))
         {
-            Interlocked.Exchange(ref _coolingDownUntil, _time.GetTimestamp() + (long)(_cooldown.TotalSeconds * _time.TimestampFrequency));
-            LogProviderFailed(_logger, stripeCustomerId, ex.GetType().Name, (ex as StripeException)?.HttpStatusCode, _cooldown);
-            return LastKnown(stripeCustomerId);
+            return await _lastKnown.FindAsync(stripeCustomerId, ct) is { } known
+                ? CardLookup.Of(known.Card)
+                : CardLookup.Unavailable;
         }
     }
 
-    private CardLookup LastKnown(string customerId) =>
-        _lastKnown.TryGetValue(customerId, out KnownCard? known) && known is not null
-            ? CardLookup.Of(known.Card)
-            : CardLookup.Unavailable;
+    /// <summary>Drops what is known of the customer's card, cached and stored: the next lookup asks Stripe.</summary>
+    public async Task ForgetCardAsync(string stripeCustomerId, CancellationToken ct)
+    {
+        await _cache.RemoveAsync(CacheKey(stripeCustomerId), ct);
+        await _lastKnown.ForgetAsync(stripeCustomerId, ct);
+    }
 
-    public void Dispose() => _lastKnown.Dispose();
+    public void Dispose() => _counted.Dispose();
+
+    private static string CacheKey(string customerId) => $"stripe:card:{customerId}";
 
     private async ValueTask<KnownCard> FetchAsync(string customerId, CancellationToken ct)
     {
-        var known = new KnownCard(await FetchCardAsync(customerId, ct));
-        _lastKnown.Set(customerId, known, new MemoryCacheEntryOptions { Size = 1, SlidingExpiration = TimeSpan.FromDays(1) });
-        return known;
+        // A customer whose failure the breaker already counted in this window is not counted again, so one customer
+        // alone never opens it; while the breaker is open or probing, that customer is refused like any other.
+        var pipeline = _breaker.CircuitState == CircuitState.Closed && _counted.TryGetValue(customerId, out _) ? _budgetOnly : _guarded;
+        PaymentCard? card;
+        try
+        {
+            card = await pipeline.ExecuteAsync(
+                static async (state, token) => await state.Lookup.FetchCardAsync(state.CustomerId, token),
+                (Lookup: this, CustomerId: customerId),
+                ct);
+        }
+        catch (Exception ex) when (StripeResilience.IsStripeWide(ex))
+        {
+            _counted.Set(customerId, true, new MemoryCacheEntryOptions { Size = 1, AbsoluteExpirationRelativeToNow = _samplingDuration });
+            LogProviderFailed(_logger, customerId, ex.GetType().Name, (ex as StripeException)?.HttpStatusCode);
+            throw;
+        }
+
+        _counted.Remove(customerId);
+        await _lastKnown.SaveAsync(customerId, card, ct);
+        return new KnownCard(card);
     }
 
     private async Task<PaymentCard?> FetchCardAsync(string customerId, CancellationToken ct)
@@ -133,17 +153,18 @@ internal sealed partial class StripeBillingLookup : IBillingLookup, IDisposable
             ? new PaymentCard(method.Id, card.Brand, card.Last4, card.ExpMonth, card.ExpYear)
             : null;
 
-    // Network failures and timeouts arrive as HttpRequestException and cancellations, not as StripeException.
+    // Network failures and timeouts arrive as HttpRequestException and cancellations, not as StripeException; an
+    // open breaker and a spent budget as Polly's rejections.
     private static bool IsProviderFailure(Exception ex) =>
-        ex is StripeException or HttpRequestException or OperationCanceledException or TimeoutException;
+        ex is StripeException or HttpRequestException or OperationCanceledException or ExecutionRejectedException;
 
     [LoggerMessage(EventId = 30, Level = LogLevel.Warning, Message = "Stripe customer {CustomerId} is {State}; answering with no payment method")]
     private static partial void LogCustomerMissing(ILogger logger, string customerId, string state);
 
-    // Once per failure, not per request: for the cooldown that follows, lookups answer from the last known cards quietly.
+    // Once per lookup that reached Stripe; lookups refused by the open breaker are not logged one by one.
     [LoggerMessage(EventId = 31, Level = LogLevel.Warning,
-        Message = "Stripe did not answer for customer {CustomerId} ({Failure}, status {Status}); answering from last known cards for {Cooldown}")]
-    private static partial void LogProviderFailed(ILogger logger, string customerId, string failure, HttpStatusCode? status, TimeSpan cooldown);
+        Message = "Stripe did not answer for customer {CustomerId} ({Failure}, status {Status}); answering from the last known card")]
+    private static partial void LogProviderFailed(ILogger logger, string customerId, string failure, HttpStatusCode? status);
 
     /// <summary>What is cached for a customer: the card, or null when the customer has none.</summary>
     [ImmutableObject(true)]

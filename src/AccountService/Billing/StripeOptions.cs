@@ -20,10 +20,19 @@ internal sealed class StripeOptions : IValidatableObject
     public TimeSpan CardCacheTtl { get; set; } = TimeSpan.FromMinutes(5);
 
     /// <summary>
-    /// After Stripe fails to answer, how long lookups skip it and answer from the last known cards at once, so an
-    /// outage costs one request per cooldown the full time budget instead of every request.
+    /// How long the breaker stays open once Stripe-wide trouble opened it: lookups answer from the last known cards
+    /// at once without asking Stripe, then a single probe decides whether it closes.
     /// </summary>
     public TimeSpan FailureCooldown { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>The share of lookups in the sampling window that must fail Stripe-wide for the breaker to open.</summary>
+    public double BreakerFailureRatio { get; set; } = 0.5;
+
+    /// <summary>How many lookups the sampling window must hold before the breaker may open.</summary>
+    public int BreakerMinimumThroughput { get; set; } = 10;
+
+    /// <summary>The window over which the breaker counts lookups and failures; a customer counts once in it.</summary>
+    public TimeSpan BreakerSamplingDuration { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>Retries Stripe.net makes within the time budget for network errors and retryable responses.</summary>
     public int MaxNetworkRetries { get; set; } = 2;
@@ -37,9 +46,10 @@ internal sealed class StripeOptions : IValidatableObject
             yield return new ValidationResult($"{Section}:ApiBase must be an absolute http(s) URL.");
         }
 
-        if (TimeBudget <= TimeSpan.Zero || TimeBudget > TimeSpan.FromSeconds(30))
+        // The lower bounds are Polly's: its timeout takes at least 10 ms, its breaker windows at least 500 ms.
+        if (TimeBudget < TimeSpan.FromMilliseconds(10) || TimeBudget > TimeSpan.FromSeconds(30))
         {
-            yield return new ValidationResult($"{Section}:TimeBudget must be between 00:00:00 and 00:00:30.");
+            yield return new ValidationResult($"{Section}:TimeBudget must be between 00:00:00.010 and 00:00:30.");
         }
 
         if (CardCacheTtl <= TimeSpan.Zero)
@@ -47,9 +57,24 @@ internal sealed class StripeOptions : IValidatableObject
             yield return new ValidationResult($"{Section}:CardCacheTtl must be positive.");
         }
 
-        if (FailureCooldown < TimeSpan.Zero || FailureCooldown > TimeSpan.FromMinutes(10))
+        if (FailureCooldown < TimeSpan.FromMilliseconds(500) || FailureCooldown > TimeSpan.FromMinutes(10))
         {
-            yield return new ValidationResult($"{Section}:FailureCooldown must be between 00:00:00 and 00:10:00.");
+            yield return new ValidationResult($"{Section}:FailureCooldown must be between 00:00:00.500 and 00:10:00.");
+        }
+
+        if (BreakerFailureRatio is <= 0 or > 1)
+        {
+            yield return new ValidationResult($"{Section}:BreakerFailureRatio must be above 0 and at most 1.");
+        }
+
+        if (BreakerMinimumThroughput < 2)
+        {
+            yield return new ValidationResult($"{Section}:BreakerMinimumThroughput must be at least 2.");
+        }
+
+        if (BreakerSamplingDuration < TimeSpan.FromMilliseconds(500) || BreakerSamplingDuration > TimeSpan.FromHours(1))
+        {
+            yield return new ValidationResult($"{Section}:BreakerSamplingDuration must be between 00:00:00.500 and 01:00:00.");
         }
 
         if (MaxNetworkRetries is < 0 or > 5)

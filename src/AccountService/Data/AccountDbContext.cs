@@ -16,6 +16,8 @@ internal sealed class AccountDbContext(DbContextOptions<AccountDbContext> option
 
     public DbSet<ApiKey> ApiKeys => Set<ApiKey>();
 
+    public DbSet<LastKnownCard> LastKnownCards => Set<LastKnownCard>();
+
     protected override void OnModelCreating(ModelBuilder modelBuilder) =>
         modelBuilder.ApplyConfigurationsFromAssembly(typeof(AccountDbContext).Assembly);
 }

@@ -8,20 +8,36 @@ namespace AccountService.Operations;
 
 /// <summary>
 /// <c>seed-demo</c>: the demo account with two apps and their seats, created if missing (existing rows are left as
-/// they are), and a fresh API key for it. Never used by tests.
+/// they are), and a fresh API key for it. <c>--stripe-customer</c> moves the demo account to another Stripe customer
+/// (scripts/dev's in Stripe's test mode). Never used by tests.
 /// </summary>
 internal static class DemoSeed
 {
     public const string AccountId = "acc_demo";
     private const string KeyName = "demo";
 
+    /// <summary>The customer scripts/dev's Stripe stand-in serves.</summary>
+    private const string StripeCustomerId = "cus_demo";
+
     public static Command Build(OperatorCommands.Runner runner)
     {
-        var command = new Command("seed-demo", "Create the demo account and apps if missing; print a fresh API key for it.");
-        runner.SetAction(command, async (context, _, ct) =>
+        var stripeCustomer = new Option<string?>("--stripe-customer")
+        {
+            Description = $"The demo account's Stripe customer (default {StripeCustomerId}); an existing demo account is moved to it.",
+        };
+        var command = new Command("seed-demo", "Create the demo account and apps if missing; print a fresh API key for it.") { stripeCustomer };
+        runner.SetAction(command, async (context, parsed, ct) =>
         {
             var db = context.Db;
-            if (!await db.Accounts.AnyAsync(a => a.Id == AccountId, ct))
+            var customer = parsed.GetValue(stripeCustomer);
+            if (await db.Accounts.AnyAsync(a => a.Id == AccountId, ct))
+            {
+                if (customer is not null)
+                {
+                    await db.Accounts.Where(a => a.Id == AccountId).ExecuteUpdateAsync(set => set.SetProperty(a => a.StripeCustomerId, customer), ct);
+                }
+            }
+            else
             {
                 var now = context.Time.GetUtcNow();
                 db.Accounts.Add(new Account
@@ -31,7 +47,7 @@ internal static class DemoSeed
                     Tier = AccountTier.Pro,
                     Status = AccountStatus.Enabled,
                     BillingType = BillingType.Stripe,
-                    StripeCustomerId = "cus_demo",
+                    StripeCustomerId = customer ?? StripeCustomerId,
                     StripeSubscriptionId = "sub_demo",
                     Apps =
                     {

@@ -7,7 +7,8 @@ namespace AccountService.Tests.Infrastructure;
 
 /// <summary>
 /// Stripe's REST paths on 127.0.0.1, answering with Stripe-shaped JSON scripted per customer: a default card, other
-/// cards, deleted or unknown customers, failures and slowness. Every call is recorded, so tests can count them.
+/// cards, deleted or unknown customers, failures, slowness and answers held until released; or an outage of every
+/// customer at once. Every call is recorded, so tests can count them.
 /// </summary>
 internal sealed class StripeStub : IAsyncDisposable
 {
@@ -24,6 +25,9 @@ internal sealed class StripeStub : IAsyncDisposable
 
     public ConcurrentQueue<string> Calls { get; } = new();
 
+    /// <summary>When set, every call fails this way, whoever the customer.</summary>
+    public StubOutage Outage { get; set; }
+
     /// <summary>Settings pointing the service at this stub.</summary>
     public Dictionary<string, string?> Settings(TimeSpan? timeBudget = null) => new(TestAuth.JwtSettings())
     {
@@ -35,6 +39,16 @@ internal sealed class StripeStub : IAsyncDisposable
     public StubCustomer Customer(string id) => _customers.GetOrAdd(id, key => new StubCustomer(key));
 
     public int CallsFor(string customerId) => Calls.Count(c => c.Contains($"/v1/customers/{customerId}", StringComparison.Ordinal));
+
+    /// <summary>Waits until Stripe has been called for the customer more than <paramref name="seen"/> times.</summary>
+    public async Task WaitForCallAsync(string customerId, int seen)
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        while (CallsFor(customerId) <= seen)
+        {
+            await Task.Delay(10, timeout.Token);
+        }
+    }
 
     public static async Task<StripeStub> StartAsync()
     {
@@ -53,6 +67,16 @@ internal sealed class StripeStub : IAsyncDisposable
     private async Task AnswerAsync(string id, HttpContext http, bool listCards)
     {
         Calls.Enqueue($"{http.Request.Path}{http.Request.QueryString}");
+        switch (Outage)
+        {
+            case StubOutage.ServerErrors:
+                await WriteAsync(http, 500, new JsonObject { ["error"] = new JsonObject { ["type"] = "api_error", ["message"] = "An unknown error occurred" } });
+                return;
+            case StubOutage.Hanging:
+                await Task.Delay(Timeout.Infinite, http.RequestAborted);
+                return;
+        }
+
         if (!_customers.TryGetValue(id, out var customer))
         {
             await WriteAsync(http, 404, new JsonObject
@@ -73,10 +97,26 @@ internal sealed class StripeStub : IAsyncDisposable
             await Task.Delay(customer.Delay, http.RequestAborted);
         }
 
+        if (customer.Hold is { } hold)
+        {
+            await hold.Task.WaitAsync(http.RequestAborted);
+        }
+
         if (Interlocked.Decrement(ref customer.FailuresLeft) >= 0)
         {
-            http.Response.Headers["Stripe-Should-Retry"] = "true";
-            await WriteAsync(http, 500, new JsonObject { ["error"] = new JsonObject { ["type"] = "api_error", ["message"] = "An unknown error occurred" } });
+            if (customer.FailureStatus >= 500)
+            {
+                http.Response.Headers["Stripe-Should-Retry"] = "true";
+                await WriteAsync(http, customer.FailureStatus, new JsonObject { ["error"] = new JsonObject { ["type"] = "api_error", ["message"] = "An unknown error occurred" } });
+            }
+            else
+            {
+                await WriteAsync(http, customer.FailureStatus, new JsonObject
+                {
+                    ["error"] = new JsonObject { ["type"] = "invalid_request_error", ["message"] = "This customer cannot be read", ["param"] = "id" },
+                });
+            }
+
             return;
         }
 
@@ -145,6 +185,13 @@ internal sealed class StripeStub : IAsyncDisposable
     }
 }
 
+internal enum StubOutage
+{
+    None,
+    ServerErrors,
+    Hanging,
+}
+
 internal sealed record StubCard(string Id, string? Brand, string Last4, int ExpMonth, int ExpYear);
 
 internal sealed class StubCustomer(string id)
@@ -160,4 +207,10 @@ internal sealed class StubCustomer(string id)
     public bool Deleted { get; set; }
 
     public TimeSpan Delay { get; set; }
+
+    /// <summary>The status of the scripted failures (<see cref="FailuresLeft"/>): 500 unless set.</summary>
+    public int FailureStatus { get; set; } = 500;
+
+    /// <summary>When set, answers wait until it completes.</summary>
+    public TaskCompletionSource? Hold { get; set; }
 }

@@ -36,6 +36,18 @@ public sealed class SeedDemoTests(PostgresFixture database) : IntegrationTest(da
         Assert.Equal(12, await db.ApiKeys.CountAsync());
     }
 
+    [Fact]
+    public async Task SeedDemoMovesTheDemoAccountToTheStripeCustomerGiven()
+    {
+        var created = await RunCliAsync("seed-demo", "--json");
+        var moved = await RunCliAsync("seed-demo", "--stripe-customer", "cus_test123", "--json");
+        var kept = await RunCliAsync("seed-demo", "--json");
+
+        Assert.Equal((0, 0, 0), (created.ExitCode, moved.ExitCode, kept.ExitCode));
+        await using var db = CreateDbContext();
+        Assert.Equal("cus_test123", await db.Accounts.Where(a => a.Id == "acc_demo").Select(a => a.StripeCustomerId).SingleAsync());
+    }
+
     private static string KeyOf(string output)
     {
         using var json = JsonDocument.Parse(output);

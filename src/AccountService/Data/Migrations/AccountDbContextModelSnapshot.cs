@@ -231,6 +231,51 @@ namespace AccountService.Data.Migrations
                         });
                 });
 
+            modelBuilder.Entity("AccountService.Billing.LastKnownCard", b =>
+                {
+                    b.Property<string>("StripeCustomerId")
+                        .HasMaxLength(255)
+                        .HasColumnType("character varying(255)")
+                        .HasColumnName("stripe_customer_id");
+
+                    b.Property<string>("Brand")
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)")
+                        .HasColumnName("brand");
+
+                    b.Property<int?>("ExpMonth")
+                        .HasColumnType("integer")
+                        .HasColumnName("exp_month");
+
+                    b.Property<int?>("ExpYear")
+                        .HasColumnType("integer")
+                        .HasColumnName("exp_year");
+
+                    b.Property<string>("Last4")
+                        .HasMaxLength(4)
+                        .HasColumnType("character varying(4)")
+                        .HasColumnName("last4");
+
+                    b.Property<string>("PaymentMethodId")
+                        .HasMaxLength(255)
+                        .HasColumnType("character varying(255)")
+                        .HasColumnName("payment_method_id");
+
+                    b.Property<DateTimeOffset>("UpdatedAt")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("updated_at")
+                        .HasDefaultValueSql("now()");
+
+                    b.HasKey("StripeCustomerId")
+                        .HasName("pk_last_known_cards");
+
+                    b.ToTable("last_known_cards", null, t =>
+                        {
+                            t.HasCheckConstraint("ck_last_known_cards_whole_card", "num_nulls(payment_method_id, brand, last4, exp_month, exp_year) IN (0, 5)");
+                        });
+                });
+
             modelBuilder.Entity("AccountService.Auth.ApiKey", b =>
                 {
                     b.HasOne("AccountService.Accounts.Account", null)

@@ -1,0 +1,300 @@
+using System.Diagnostics;
+using System.Net;
+using System.Text.Json.Nodes;
+using AccountService.Billing;
+using AccountService.Tests.Auth;
+using AccountService.Tests.Infrastructure;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Xunit.Abstractions;
+
+namespace AccountService.Tests.Billing;
+
+/// <summary>
+/// <c>GET /api/account</c> against a Stripe stand-in that fails per customer or all at once: what opens the breaker,
+/// what is answered while it is open, the single probe that closes it, and the last known cards that outlive a restart.
+/// Every lookup here asks Stripe (a 1 ms card cache), so the stand-in's call log shows each decision.
+/// </summary>
+public sealed class StripeBreakerTests(PostgresFixture database, ITestOutputHelper output) : IntegrationTest(database), IAsyncLifetime
+{
+    // What the issue asks of an answer while the breaker is open; every one measured here is also checked to make no
+    // Stripe call, which is what the figure stands for.
+    private static readonly TimeSpan OpenBreakerAnswer = TimeSpan.FromMilliseconds(100);
+
+    private static readonly StubCard Visa = new("pm_visa", "visa", "4242", 12, 2027);
+
+    private StripeStub _stripe = null!;
+
+    public override async Task InitializeAsync()
+    {
+        await base.InitializeAsync();
+        _stripe = await StripeStub.StartAsync();
+    }
+
+    public override async Task DisposeAsync() => await _stripe.DisposeAsync();
+
+    [Fact]
+    public async Task ASlowCustomerDoesNotDenyAColdHealthyCustomerRightAfter()
+    {
+        await SeedCustomerAsync("slow", Visa);
+        await SeedCustomerAsync("healthy", Visa);
+        _stripe.Customer("cus_slow").Delay = TimeSpan.FromSeconds(5);
+        await using var factory = new AccountApiFactory(Database.ConnectionString, Settings(TimeSpan.FromMilliseconds(500), minimumThroughput: 2));
+        using var client = factory.CreateClient();
+
+        var slow = await GetAsync(client, "slow");
+        var healthy = await GetAsync(client, "healthy");
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, slow.Status);
+        Assert.Equal(HttpStatusCode.OK, healthy.Status);
+        Assert.Equal("pm_visa", CardId(healthy));
+        Assert.Equal(1, _stripe.CallsFor("cus_healthy"));
+    }
+
+    [Fact]
+    public async Task OneCustomersRepeatedFailuresNeverDenyOtherCustomers()
+    {
+        await SeedCustomerAsync("failing", Visa);
+        await SeedCustomerAsync("healthy", Visa);
+        var failing = _stripe.Customer("cus_failing");
+        failing.FailuresLeft = int.MaxValue;
+        await using var factory = new AccountApiFactory(Database.ConnectionString, Settings(TimeSpan.FromSeconds(2), minimumThroughput: 2));
+        using var client = factory.CreateClient();
+
+        for (var i = 0; i < 10; i++)
+        {
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, (await GetAsync(client, "failing")).Status);
+        }
+
+        var healthy = await GetAsync(client, "healthy");
+
+        Assert.Equal(10, _stripe.CallsFor("cus_failing"));
+        Assert.Equal(HttpStatusCode.OK, healthy.Status);
+        Assert.Equal(1, _stripe.CallsFor("cus_healthy"));
+    }
+
+    [Theory]
+    [InlineData(404)]
+    [InlineData(400)]
+    public async Task ClientErrorsAboutSingleCustomersAskedFiftyTimesNeverOpenTheBreaker(int status)
+    {
+        var customers = Enumerable.Range(0, 5).Select(i => $"bad{i}").ToList();
+        foreach (var customer in customers)
+        {
+            await SeedCustomerAsync(customer, card: null);
+            if (status != 404)
+            {
+                var stub = _stripe.Customer($"cus_{customer}");
+                stub.FailureStatus = status;
+                stub.FailuresLeft = int.MaxValue;
+            }
+        }
+
+        await SeedCustomerAsync("healthy", Visa);
+        await using var factory = new AccountApiFactory(Database.ConnectionString, Settings(TimeSpan.FromSeconds(2), minimumThroughput: 2));
+        using var client = factory.CreateClient();
+
+        for (var i = 0; i < 50; i++)
+        {
+            var answer = await GetAsync(client, customers[i % customers.Count]);
+            Assert.Equal(status == 404 ? HttpStatusCode.OK : HttpStatusCode.ServiceUnavailable, answer.Status);
+        }
+
+        var healthy = await GetAsync(client, "healthy");
+
+        Assert.Equal(50, customers.Sum(c => _stripe.CallsFor($"cus_{c}")));
+        Assert.Equal(HttpStatusCode.OK, healthy.Status);
+        Assert.Equal("pm_visa", CardId(healthy));
+        Assert.Equal(1, _stripe.CallsFor("cus_healthy"));
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task AnOutageOpensTheBreakerAtTheConfiguredRatioThenKnownCardsAreServedAndOthersRefusedAtOnce(bool hanging)
+    {
+        await SeedCustomerAsync("known", Visa);
+        foreach (var cold in new[] { "cold1", "cold2", "cold3", "cold4" })
+        {
+            await SeedCustomerAsync(cold, Visa);
+        }
+
+        // Ratio 0.5 over at least 4 lookups: one success and three failures open it, not fewer.
+        await using var factory = new AccountApiFactory(Database.ConnectionString, Settings(TimeSpan.FromSeconds(1), minimumThroughput: 4));
+        using var client = factory.CreateClient();
+        Assert.Equal(HttpStatusCode.OK, (await GetAsync(client, "known")).Status);
+        _stripe.Outage = hanging ? StubOutage.Hanging : StubOutage.ServerErrors;
+
+        var beforeOpening = new[] { await GetAsync(client, "cold1"), await GetAsync(client, "cold2"), await GetAsync(client, "cold3") };
+        var callsWhenOpened = _stripe.Calls.Count;
+        var known = await GetAsync(client, "known");
+        var unknown = await GetAsync(client, "cold4");
+
+        output.WriteLine($"while open: known card in {known.Elapsed.TotalMilliseconds:F1} ms, unknown card refused in {unknown.Elapsed.TotalMilliseconds:F1} ms");
+        Assert.All(beforeOpening, a => Assert.Equal(HttpStatusCode.ServiceUnavailable, a.Status));
+        Assert.Equal(1, _stripe.CallsFor("cus_cold3"));
+        Assert.Equal(HttpStatusCode.OK, known.Status);
+        Assert.Equal("pm_visa", CardId(known));
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, unknown.Status);
+        Assert.Equal("PAYMENT_ERROR", unknown.Json["error"]!["code"]!.GetValue<string>());
+        Assert.Equal("5", unknown.RetryAfter);
+        Assert.Equal(callsWhenOpened, _stripe.Calls.Count);
+        Assert.All(new[] { known, unknown }, a => Assert.True(a.Elapsed < OpenBreakerAnswer, $"took {a.Elapsed.TotalMilliseconds} ms"));
+    }
+
+    [Fact]
+    public async Task AfterTheCooldownOneProbeAsksStripeAndItsAnswerClosesTheBreaker()
+    {
+        var cooldown = TimeSpan.FromSeconds(1);
+        await SeedCustomerAsync("known", Visa);
+        foreach (var cold in new[] { "cold1", "cold2", "cold3", "probe", "waiting" })
+        {
+            await SeedCustomerAsync(cold, Visa);
+        }
+
+        await using var factory = new AccountApiFactory(Database.ConnectionString, Settings(TimeSpan.FromSeconds(5), minimumThroughput: 4, cooldown));
+        using var client = factory.CreateClient();
+        await GetAsync(client, "known");
+        _stripe.Outage = StubOutage.ServerErrors;
+        foreach (var cold in new[] { "cold1", "cold2", "cold3" })
+        {
+            await GetAsync(client, cold);
+        }
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, (await GetAsync(client, "waiting")).Status);
+        Assert.Equal(0, _stripe.CallsFor("cus_waiting"));
+
+        // Stripe is back, but holds the probe's answer until the test has seen what others get meanwhile.
+        _stripe.Outage = StubOutage.None;
+        var hold = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _stripe.Customer("cus_probe").Hold = hold;
+        await Task.Delay(cooldown + TimeSpan.FromMilliseconds(200));
+        var probe = GetAsync(client, "probe");
+        await _stripe.WaitForCallAsync("cus_probe", seen: 0);
+        var callsDuringProbe = _stripe.Calls.Count;
+        var othersDuringProbe = new[] { await GetAsync(client, "waiting"), await GetAsync(client, "cold1"), await GetAsync(client, "known") };
+        var callsAfterOthers = _stripe.Calls.Count;
+        hold.SetResult();
+        var probed = await probe;
+        var afterProbe = await GetAsync(client, "waiting");
+
+        Assert.Equal(callsDuringProbe, callsAfterOthers);
+        Assert.Equal(
+            [HttpStatusCode.ServiceUnavailable, HttpStatusCode.ServiceUnavailable, HttpStatusCode.OK],
+            othersDuringProbe.Select(a => a.Status));
+        Assert.Equal(HttpStatusCode.OK, probed.Status);
+        Assert.Equal("pm_visa", CardId(probed));
+        Assert.Equal(HttpStatusCode.OK, afterProbe.Status);
+        Assert.Equal(1, _stripe.CallsFor("cus_waiting"));
+    }
+
+    [Fact]
+    public async Task ARestartDuringAStripeOutageServesTheLastKnownCard()
+    {
+        await SeedCustomerAsync("known", Visa);
+        await SeedCustomerAsync("never_seen", Visa);
+        var settings = Settings(TimeSpan.FromSeconds(1), minimumThroughput: 10);
+        await using (var before = new AccountApiFactory(Database.ConnectionString, settings))
+        {
+            using var client = before.CreateClient();
+            Assert.Equal(HttpStatusCode.OK, (await GetAsync(client, "known")).Status);
+        }
+
+        _stripe.Outage = StubOutage.ServerErrors;
+        await using var after = new AccountApiFactory(Database.ConnectionString, settings);
+        using var restarted = after.CreateClient();
+
+        var known = await GetAsync(restarted, "known");
+        var neverSeen = await GetAsync(restarted, "never_seen");
+
+        Assert.Equal(2, _stripe.CallsFor("cus_known"));
+        Assert.Equal(HttpStatusCode.OK, known.Status);
+        Assert.True(JsonNode.DeepEquals(
+            JsonNode.Parse("""{"id":"pm_visa","brand":"visa","last4":"4242","expMonth":12,"expYear":2027}"""),
+            known.Json["paymentMethod"]));
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, neverSeen.Status);
+    }
+
+    [Fact]
+    public async Task TheStoredLastKnownCardHoldsOnlyWhatOrbitKitShows()
+    {
+        await SeedCustomerAsync("known", Visa);
+        await SeedCustomerAsync("cardless", card: null);
+        await using var factory = new AccountApiFactory(Database.ConnectionString, Settings(TimeSpan.FromSeconds(2), minimumThroughput: 10));
+        using var client = factory.CreateClient();
+
+        await GetAsync(client, "known");
+        await GetAsync(client, "cardless");
+
+        await using var db = CreateDbContext();
+        var rows = db.LastKnownCards.OrderBy(c => c.StripeCustomerId)
+            .Select(c => $"{c.StripeCustomerId} {c.PaymentMethodId} {c.Brand} {c.Last4} {c.ExpMonth} {c.ExpYear}")
+            .ToList();
+        Assert.Equal(["cus_cardless     ", "cus_known pm_visa visa 4242 12 2027"], rows);
+        var columns = await db.Database
+            .SqlQuery<string>($"SELECT column_name::text AS \"Value\" FROM information_schema.columns WHERE table_name = 'last_known_cards' ORDER BY ordinal_position")
+            .ToListAsync();
+        Assert.Equal(["stripe_customer_id", "payment_method_id", "brand", "last4", "exp_month", "exp_year", "updated_at"], columns);
+    }
+
+    [Fact]
+    public async Task ForgettingACustomersCardMakesTheNextLookupAskStripe()
+    {
+        await SeedCustomerAsync("known", Visa);
+        var settings = Settings(TimeSpan.FromSeconds(2), minimumThroughput: 10);
+        settings["Stripe:CardCacheTtl"] = "00:05:00";
+        await using var factory = new AccountApiFactory(Database.ConnectionString, settings);
+        using var client = factory.CreateClient();
+        await GetAsync(client, "known");
+        await GetAsync(client, "known");
+        var callsWhileCached = _stripe.CallsFor("cus_known");
+
+        await factory.Services.GetRequiredService<IBillingLookup>().ForgetCardAsync("cus_known", CancellationToken.None);
+        var storedAfterForgetting = CreateDbContext().LastKnownCards.Count();
+        var answer = await GetAsync(client, "known");
+
+        Assert.Equal(1, callsWhileCached);
+        Assert.Equal(0, storedAfterForgetting);
+        Assert.Equal("pm_visa", CardId(answer));
+        Assert.Equal(2, _stripe.CallsFor("cus_known"));
+    }
+
+    private Dictionary<string, string?> Settings(TimeSpan budget, int minimumThroughput, TimeSpan? cooldown = null)
+    {
+        var settings = _stripe.Settings(budget);
+        settings["Stripe:CardCacheTtl"] = "00:00:00.001";
+        settings["Stripe:MaxNetworkRetries"] = "0";
+        settings["Stripe:BreakerFailureRatio"] = "0.5";
+        settings["Stripe:BreakerMinimumThroughput"] = minimumThroughput.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        settings["Stripe:BreakerSamplingDuration"] = "00:01:00";
+        settings["Stripe:FailureCooldown"] = (cooldown ?? TimeSpan.FromMinutes(1)).ToString("c", null);
+        return settings;
+    }
+
+    // Account acc_{name} billed to Stripe customer cus_{name}; with a card unless null.
+    private async Task SeedCustomerAsync(string name, StubCard? card)
+    {
+        await SeedAccountAsync($"acc_{name}", a => a.StripeCustomerId = $"cus_{name}");
+        if (card is not null)
+        {
+            _stripe.Customer($"cus_{name}").DefaultCard = card;
+        }
+    }
+
+    private static async Task<Answer> GetAsync(HttpClient client, string name)
+    {
+        var clock = Stopwatch.StartNew();
+        using var response = await client.SendAsync(AuthenticationTests.Request($"Bearer {TestAuth.Jwt($"acc_{name}")}", "/api/account"));
+        var body = await response.Content.ReadAsStringAsync();
+        clock.Stop();
+        return new Answer(
+            response.StatusCode,
+            JsonNode.Parse(body)!,
+            response.Headers.TryGetValues("Retry-After", out var retryAfter) ? retryAfter.Single() : null,
+            clock.Elapsed);
+    }
+
+    private static string? CardId(Answer answer) => answer.Json["paymentMethod"]?["id"]?.GetValue<string>();
+
+    private sealed record Answer(HttpStatusCode Status, JsonNode Json, string? RetryAfter, TimeSpan Elapsed);
+}
