@@ -1,4 +1,6 @@
 using AccountService.Configuration;
+using AccountService.Redis;
+using Microsoft.Extensions.Caching.StackExchangeRedis;
 using Microsoft.Extensions.Options;
 using Stripe;
 
@@ -37,7 +39,20 @@ internal static class BillingExtensions
             });
         });
 
+        // HybridCache: cards in this replica's memory, and in the shared Redis as a second level when one is configured
+        // (a card fetched by one replica is served by all); cards forgotten anywhere are dropped everywhere.
         builder.Services.AddHybridCache();
+        if (!string.IsNullOrWhiteSpace(builder.Configuration.GetConnectionString(RedisOptions.ConnectionStringName)))
+        {
+            builder.Services.AddStackExchangeRedisCache(_ => { });
+            builder.Services.AddOptions<RedisCacheOptions>().Configure<SharedRedis>((cache, redis) =>
+            {
+                cache.InstanceName = "accountservice:";
+                cache.ConnectionMultiplexerFactory = () => Task.FromResult(redis.Multiplexer);
+            });
+        }
+
+        builder.Services.AddHostedService<CardInvalidation>();
         builder.Services.AddStripeResilience();
         builder.Services.AddSingleton<LastKnownCards>();
         builder.Services.AddSingleton<StripeBillingLookup>();

@@ -73,6 +73,7 @@ internal sealed partial class StripeBillingLookup : IBillingLookup, IDisposable
                 (Lookup: this, CustomerId: stripeCustomerId),
                 static (state, token) => state.Lookup.FetchAsync(state.CustomerId, token),
                 _entryOptions,
+                CardTags,
                 cancellationToken: ct);
             return CardLookup.Of(known.Card);
         }
@@ -91,7 +92,21 @@ internal sealed partial class StripeBillingLookup : IBillingLookup, IDisposable
         await _lastKnown.ForgetAsync(stripeCustomerId, ct);
     }
 
+    /// <summary>
+    /// Drops this replica's cached card (and the shared copy), after another replica or an operator forgot it: the
+    /// database's change notification <c>c:&lt;customer id&gt;</c> brings it here.
+    /// </summary>
+    public ValueTask ForgetCachedCardAsync(string stripeCustomerId, CancellationToken ct) =>
+        _cache.RemoveAsync(CacheKey(stripeCustomerId), ct);
+
+    /// <summary>Drops every cached card, when notifications of forgotten cards may have been missed.</summary>
+    public ValueTask ForgetCachedCardsAsync(CancellationToken ct) => _cache.RemoveByTagAsync(CardTag, ct);
+
     public void Dispose() => _counted.Dispose();
+
+    private const string CardTag = "stripe:card";
+
+    private static readonly string[] CardTags = [CardTag];
 
     private static string CacheKey(string customerId) => $"stripe:card:{customerId}";
 

@@ -116,8 +116,14 @@ internal sealed class CallerCache : IDisposable
         }
     }
 
-    /// <summary>Raised after a name was dropped, so tests can tell when a notification they sent has been applied.</summary>
+    /// <summary>
+    /// Raised after a name was dropped: other caches follow the notifications through it (the card cache takes
+    /// <c>c:</c> names), and tests use it to tell when a notification they sent has been applied.
+    /// </summary>
     internal event Action<string>? Invalidated;
+
+    /// <summary>Raised after everything was dropped: whatever follows the notifications must drop everything too.</summary>
+    internal event Action? InvalidatedAll;
 
     /// <summary>Drops one name after a change notification.</summary>
     public void Invalidate(string name)
@@ -133,6 +139,7 @@ internal sealed class CallerCache : IDisposable
     {
         Interlocked.Increment(ref _flushes);
         _entries.Clear();
+        InvalidatedAll?.Invoke();
     }
 
     /// <summary>The listener hears changes again: forget what may have changed meanwhile, then trust memory.</summary>

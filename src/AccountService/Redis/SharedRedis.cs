@@ -32,6 +32,10 @@ internal sealed partial class SharedRedis : IHostedService, IAsyncDisposable
     public IDatabase? Database =>
         _redis is { IsConnected: true } redis && Stopwatch.GetTimestamp() >= Interlocked.Read(ref _pausedUntil) ? redis.GetDatabase() : null;
 
+    /// <summary>The connection, for libraries that take one (the card cache's second level); there once started.</summary>
+    public IConnectionMultiplexer Multiplexer =>
+        _redis ?? throw new InvalidOperationException("Redis is not configured, or the service has not started.");
+
     /// <summary>A command failed or timed out: use per-replica state for a moment, and say so once.</summary>
     public void Failed(Exception exception)
     {
