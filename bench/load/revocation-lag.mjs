@@ -1,8 +1,9 @@
 // Measures how long a revocation takes to reach the service: for each of the last COUNT keys, checks that it works,
 // revokes it with the operator CLI (`keys revoke --json`), and from the moment the CLI reports the commit asks the
-// service again and again until it answers 401. Used by bench/run after the load rounds.
+// service again and again until it answers 401. With several URLs (comma-separated, one per replica) a try lasts
+// until every replica refuses the key. Used by bench/run and bench/scale.
 //
-//   ConnectionStrings__Accounts=… node revocation-lag.mjs URL KEYS_FILE COUNT SERVICE_DLL
+//   ConnectionStrings__Accounts=… node revocation-lag.mjs URL[,URL…] KEYS_FILE COUNT SERVICE_DLL
 //
 // Prints {"tries":N,"p50":ms,"max":ms,"lags":[…]}; exits 1 when a key does not work first or is still accepted after
 // 5 s. Only 127.0.0.1 is asked; every loop is bounded.
@@ -10,9 +11,9 @@ import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
 
-const [target, keysFile, countArg, serviceDll] = process.argv.slice(2);
-const url = new URL(target ?? '');
-if (url.protocol !== 'http:' || url.hostname !== '127.0.0.1' || !keysFile || !serviceDll) {
+const [targets, keysFile, countArg, serviceDll] = process.argv.slice(2);
+const urls = (targets ?? '').split(',').map((t) => new URL(t));
+if (urls.some((url) => url.protocol !== 'http:' || url.hostname !== '127.0.0.1') || !keysFile || !serviceDll) {
   console.error('usage: node revocation-lag.mjs http://127.0.0.1:PORT/PATH KEYS_FILE COUNT SERVICE_DLL');
   process.exit(2);
 }
@@ -21,7 +22,7 @@ const count = Math.min(Math.max(Number(countArg) || 20, 1), 100);
 const keys = readFileSync(keysFile, 'utf8').split('\n').filter(Boolean).slice(-count);
 const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
 
-function status(key) {
+function status(url, key) {
   return new Promise((resolve, reject) => {
     const request = http.get(url, { agent, headers: { authorization: `Bearer ${key}` }, timeout: 2000 }, (response) => {
       response.resume();
@@ -45,21 +46,28 @@ function revoke(keyId) {
 
 const lags = [];
 for (const key of keys) {
-  if ((await status(key)) !== 200) {
-    console.error(`key ${key.slice(0, 11)}… did not work before its revocation`);
-    process.exit(1);
+  for (const url of urls) {
+    const before = await status(url, key);
+    if (before !== 200) {
+      console.error(`key ${key.slice(0, 11)}… answered ${before} on ${url.host} before its revocation`);
+      process.exit(1);
+    }
   }
 
   const revokedAt = await revoke(key.slice(3, 11));
-  let lag;
-  while (lag === undefined) {
-    const answer = await status(key);
-    const elapsed = performance.now() - revokedAt;
-    if (answer === 401) {
-      lag = elapsed;
-    } else if (elapsed > 5000) {
-      console.error(`key ${key.slice(0, 11)}… still answered ${answer} 5 s after its revocation`);
-      process.exit(1);
+  let lag = 0;
+  for (const url of urls) {
+    for (;;) {
+      const answer = await status(url, key);
+      const elapsed = performance.now() - revokedAt;
+      if (answer === 401) {
+        lag = Math.max(lag, elapsed);
+        break;
+      }
+      if (elapsed > 5000) {
+        console.error(`key ${key.slice(0, 11)}… still answered ${answer} on ${url.host} 5 s after its revocation`);
+        process.exit(1);
+      }
     }
   }
 

@@ -25,9 +25,9 @@ builder.AddErrorEnvelope();     // one {"error":{…}} body for every failure; r
 builder.AddAccountData();       // EF Core on PostgreSQL + readiness check
 builder.AddAccountAuth();       // Bearer: OrbitKit API keys and JWTs end in the same principal
 builder.AddCallers();           // known callers from memory, kept current by the database's change notifications
-builder.AddSharedRedis();        // optional Redis (ConnectionStrings:Redis): budgets shared by every replica
+builder.AddSharedRedis();       // optional Redis (ConnectionStrings:Redis): budgets and cards shared by replicas
 builder.AddAccountRateLimits(); // per account, or per IP without a valid credential; IETF RateLimit headers
-builder.AddBilling();           // Stripe card lookup with a per-customer cache and a time budget
+builder.AddBilling();           // Stripe card lookup: per-customer cache, breaker and time budget, last known cards
 builder.AddAccounts();          // account lookup, source-generated JSON
 builder.AddApiDocs();           // Swashbuckle document and Swagger UI (OpenApi:Enabled; on in Development)
 builder.AddTelemetry();         // OpenTelemetry over OTLP when OTEL_EXPORTER_OTLP_ENDPOINT is set
@@ -39,7 +39,7 @@ app.UseErrorEnvelope();         // exception handler, then envelopes for empty e
 app.UseRequestBounds();         // Server:RequestTimeout per request, answered 503 in the envelope
 app.UseApiDocs();               // /swagger and /swagger/v1/swagger.json when enabled
 app.UseAuthentication();
-app.UseAccountRateLimits();     // after authentication: the limit follows the account
+app.UseAccountRateLimits();     // per-IP budget → resolve the caller → the account's budget (steps in one method)
 app.UseAuthorization();
 app.MapHealthEndpoints();       // /health/live, /health/ready
 app.MapAccountEndpoints();      // /v1/accounts/me, /api/account
