@@ -1,4 +1,5 @@
 using AccountService.Accounts;
+using AccountService.ApiKeys;
 using AccountService.Auth;
 using AccountService.Billing;
 using AccountService.Callers;
@@ -29,6 +30,7 @@ builder.AddSharedRedis();       // optional Redis (ConnectionStrings:Redis): bud
 builder.AddAccountRateLimits(); // per account, or per IP without a valid credential; IETF RateLimit headers
 builder.AddBilling();           // Stripe card lookup: per-customer cache, breaker and time budget, last known cards
 builder.AddAccounts();          // account lookup, source-generated JSON
+builder.AddApiKeys();           // key rules shared with the CLI, Idempotency-Key store, Data Protection key ring in PostgreSQL
 builder.AddApiDocs();           // Swashbuckle document and Swagger UI (OpenApi:Enabled; on in Development)
 builder.AddTelemetry();         // OpenTelemetry over OTLP when OTEL_EXPORTER_OTLP_ENDPOINT is set
 
@@ -43,6 +45,7 @@ app.UseAccountRateLimits();     // per-IP budget → resolve the caller → the 
 app.UseAuthorization();
 app.MapHealthEndpoints();       // /health/live, /health/ready
 app.MapAccountEndpoints();      // /v1/accounts/me, /api/account
+app.MapApiKeyEndpoints();       // /api/api-keys: create (Idempotency-Key), list, revoke; user sessions only
 
 await app.RunAsync();
 return 0;

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using AccountService.ApiKeys;
 using AccountService.Errors;
 
 namespace AccountService.Accounts;
@@ -8,5 +9,8 @@ namespace AccountService.Accounts;
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web, DefaultIgnoreCondition = JsonIgnoreCondition.Never)]
 [JsonSerializable(typeof(RunloopAccountResponse))]
 [JsonSerializable(typeof(OrbitKitAccountResponse))]
+[JsonSerializable(typeof(CreateApiKeyRequest))]
+[JsonSerializable(typeof(CreateApiKeyResponse))]
+[JsonSerializable(typeof(ApiKeyListResponse))]
 [JsonSerializable(typeof(ErrorEnvelope))]
 internal sealed partial class AccountJsonContext : JsonSerializerContext;

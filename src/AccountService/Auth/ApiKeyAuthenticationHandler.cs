@@ -49,7 +49,7 @@ internal sealed partial class ApiKeyAuthenticationHandler(
 
         // The account came with the key: the endpoints need not ask for it again.
         accounts.Remember(account);
-        var principal = AccountPrincipal.Create(account.Id, "api_key", AuthSchemes.ApiKey);
+        var principal = AccountPrincipal.Create(account.Id, AccountPrincipal.ApiKey, AuthSchemes.ApiKey);
         return AuthenticateResult.Success(new AuthenticationTicket(principal, AuthSchemes.ApiKey));
     }
 

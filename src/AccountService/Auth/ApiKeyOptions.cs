@@ -7,9 +7,6 @@ internal sealed class ApiKeyOptions : IValidatableObject
 {
     public const string Section = "Auth:ApiKeys";
 
-    /// <summary>Active keys one account may hold at once.</summary>
-    public const int MaxActiveKeysPerAccount = 10;
-
     /// <summary>Optional base64 server-side pepper (at least 16 bytes) for HMAC-SHA-256 key hashes.</summary>
     public string? Pepper { get; set; }
 

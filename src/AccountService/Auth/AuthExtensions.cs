@@ -51,7 +51,12 @@ internal static class AuthExtensions
             .SetDefaultPolicy(new AuthorizationPolicyBuilder(AuthSchemes.Bearer)
                 .RequireAuthenticatedUser()
                 .RequireClaim(AccountPrincipal.AccountIdClaim)
-                .Build());
+                .Build())
+            .AddPolicy(AuthPolicies.UserSession, policy => policy
+                .AddAuthenticationSchemes(AuthSchemes.Bearer)
+                .RequireAuthenticatedUser()
+                .RequireClaim(AccountPrincipal.AccountIdClaim)
+                .RequireClaim(AccountPrincipal.CredentialClaim, AccountPrincipal.Jwt));
         builder.Services.AddStartupWarning(
             services => !services.GetRequiredService<IOptions<JwtOptions>>().Value.HasKeySource,
             "No Auth:Jwt key source (Authority, JwksUrl, PublicKeyPem or HmacKey) is configured: JWTs are rejected, API keys still work");
@@ -117,7 +122,7 @@ internal static class AuthExtensions
                     return Task.CompletedTask;
                 }
 
-                context.Principal = AccountPrincipal.Create(accountId, "jwt", AuthSchemes.Jwt);
+                context.Principal = AccountPrincipal.Create(accountId, AccountPrincipal.Jwt, AuthSchemes.Jwt);
                 return Task.CompletedTask;
             },
             OnChallenge = context =>

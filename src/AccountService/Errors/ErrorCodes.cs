@@ -16,6 +16,7 @@ internal static class ErrorCodes
     public const string ApiKeyLimitReached = "API_KEY_LIMIT_REACHED";
     public const string PaymentError = "PAYMENT_ERROR";
     public const string InvalidIdempotencyKey = "INVALID_IDEMPOTENCY_KEY";
+    public const string IdempotencyKeyReuse = "IDEMPOTENCY_KEY_REUSE";
     public const string InternalError = "INTERNAL_ERROR";
     public const string ServiceUnavailable = "SERVICE_UNAVAILABLE";
     public const string MethodNotAllowed = "METHOD_NOT_ALLOWED";
@@ -47,7 +48,7 @@ internal static class ErrorCodes
         new(PaymentError, StatusCodes.Status400BadRequest, ErrorsPage),
         new("NO_STRIPE_CUSTOMER", StatusCodes.Status400BadRequest, ErrorsPage),
         new(InvalidIdempotencyKey, StatusCodes.Status400BadRequest, ErrorsPage),
-        new("IDEMPOTENCY_KEY_REUSE", StatusCodes.Status422UnprocessableEntity, ErrorsPage),
+        new(IdempotencyKeyReuse, StatusCodes.Status422UnprocessableEntity, ErrorsPage),
         new("CERT_CREATION_FAILED", StatusCodes.Status500InternalServerError, ErrorsPage),
         new("DEPLOY_FAILED", StatusCodes.Status500InternalServerError, ErrorsPage),
         new(InternalError, StatusCodes.Status500InternalServerError, ErrorsPage),

@@ -1,3 +1,4 @@
+using AccountService.Auth;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.OpenApi;
 using Swashbuckle.AspNetCore.SwaggerGen;
@@ -66,19 +67,24 @@ internal static class ApiDocsExtensions
         return app;
     }
 
-    /// <summary>Operations that require authorization accept either credential.</summary>
+    /// <summary>
+    /// Operations that require authorization accept either credential, except those that need a user session
+    /// (<see cref="AuthPolicies.UserSession"/>), which take a JWT only.
+    /// </summary>
     private sealed class BearerOperationFilter : IOperationFilter
     {
         public void Apply(OpenApiOperation operation, OperationFilterContext context)
         {
-            if (context.ApiDescription.ActionDescriptor.EndpointMetadata.OfType<IAuthorizeData>().Any())
+            var authorize = context.ApiDescription.ActionDescriptor.EndpointMetadata.OfType<IAuthorizeData>().ToList();
+            if (authorize.Count == 0)
             {
-                operation.Security =
-                [
-                    new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference(ApiKeyScheme, context.Document)] = [] },
-                    new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference(JwtScheme, context.Document)] = [] },
-                ];
+                return;
             }
+
+            var jwt = new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference(JwtScheme, context.Document)] = [] };
+            operation.Security = authorize.Any(a => a.Policy == AuthPolicies.UserSession)
+                ? [jwt]
+                : [new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference(ApiKeyScheme, context.Document)] = [] }, jwt];
         }
     }
 }

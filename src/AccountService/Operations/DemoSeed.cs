@@ -1,6 +1,6 @@
 using System.CommandLine;
 using AccountService.Accounts;
-using AccountService.Auth;
+using AccountService.ApiKeys;
 using AccountService.Billing;
 using Microsoft.EntityFrameworkCore;
 
@@ -63,7 +63,7 @@ internal static class DemoSeed
                 .Where(k => k.AccountId == AccountId && k.RevokedAt == null)
                 .OrderBy(k => k.CreatedAt)
                 .ToListAsync(ct);
-            foreach (var stale in active.Where(k => k.Name == KeyName).Take(active.Count - ApiKeyOptions.MaxActiveKeysPerAccount + 1))
+            foreach (var stale in active.Where(k => k.Name == KeyName).Take(active.Count - ApiKeyRules.MaxActiveKeysPerAccount + 1))
             {
                 stale.RevokedAt = context.Time.GetUtcNow();
             }

@@ -1,5 +1,5 @@
 using System.CommandLine;
-using AccountService.Auth;
+using AccountService.ApiKeys;
 using AccountService.Errors;
 using FluentValidation;
 using Microsoft.EntityFrameworkCore;
@@ -16,39 +16,15 @@ internal static class KeyCommands
         RevokeCommand(runner),
     };
 
-    /// <summary>
-    /// Issues a key for an account, at most <see cref="ApiKeyOptions.MaxActiveKeysPerAccount"/> active at once.
-    /// The account row is locked first, so concurrent creations cannot both pass the limit.
-    /// </summary>
-    internal static async Task<NewKey> CreateKeyAsync(OperatorContext context, string accountId, string name, CancellationToken ct)
-    {
-        var locked = await context.Db.Accounts
-            .FromSql($"SELECT * FROM accounts WHERE id = {accountId} FOR UPDATE")
-            .AsNoTracking()
-            .ToListAsync(ct);
-        if (locked.Count == 0)
+    /// <summary>Issues a key through the same rules as <c>POST /api/api-keys</c>; failures are the operator's one line.</summary>
+    internal static async Task<NewApiKey> CreateKeyAsync(OperatorContext context, string accountId, string name, CancellationToken ct) =>
+        await context.Keys.CreateAsync(accountId, name, ct) switch
         {
-            throw new OperatorException($"account {accountId} not found");
-        }
-
-        var active = await context.Db.ApiKeys.CountAsync(k => k.AccountId == accountId && k.RevokedAt == null, ct);
-        if (active >= ApiKeyOptions.MaxActiveKeysPerAccount)
-        {
-            throw new OperatorException(
-                $"{ErrorCodes.ApiKeyLimitReached}: account {accountId} already has {active} active API keys (limit {ApiKeyOptions.MaxActiveKeysPerAccount}); revoke one first");
-        }
-
-        var (keyId, secret, key) = ApiKeyCredential.Generate();
-        context.Db.ApiKeys.Add(new ApiKey
-        {
-            KeyId = keyId,
-            AccountId = accountId,
-            Name = name,
-            SecretHash = context.Hasher.Hash(secret),
-        });
-        await context.Db.SaveChangesAsync(ct);
-        return new NewKey(keyId, key);
-    }
+            CreateKeyResult.Created created => created.Key,
+            CreateKeyResult.LimitReached limit => throw new OperatorException(
+                $"{ErrorCodes.ApiKeyLimitReached}: account {accountId} already has {limit.Active} active API keys (limit {ApiKeyRules.MaxActiveKeysPerAccount}); revoke one first"),
+            _ => throw new OperatorException($"account {accountId} not found"),
+        };
 
     private static Command CreateCommand(OperatorCommands.Runner runner)
     {
@@ -59,7 +35,8 @@ internal static class KeyCommands
         {
             var input = new KeyInput(parsed.GetRequiredValue(account), parsed.GetRequiredValue(name));
             await new KeyInputValidator().ValidateAndThrowAsync(input, ct);
-            context.ReportJson(await CreateKeyAsync(context, input.AccountId, input.Name, ct));
+            var key = await CreateKeyAsync(context, input.AccountId, input.Name, ct);
+            context.ReportJson(new { key.KeyId, key.Key });
         });
         return command;
     }
@@ -76,11 +53,7 @@ internal static class KeyCommands
                 throw new OperatorException($"account {accountId} not found");
             }
 
-            var keys = await context.Db.ApiKeys.AsNoTracking()
-                .Where(k => k.AccountId == accountId)
-                .OrderBy(k => k.CreatedAt).ThenBy(k => k.KeyId)
-                .Select(k => new KeyOutput(k.KeyId, k.Name, k.CreatedAt, k.LastUsedAt, k.RevokedAt))
-                .ToListAsync(ct);
+            var keys = (await context.Keys.ListAsync(accountId, includeRevoked: true, ct)).Select(KeyOutput.From).ToList();
             context.Report(keys, keys.Count == 0 ? "no keys" : string.Join(Environment.NewLine, keys.Select(k => k.ToLine())));
         });
         return command;
@@ -93,25 +66,20 @@ internal static class KeyCommands
         runner.SetAction(command, async (context, parsed, ct) =>
         {
             var keyId = parsed.GetRequiredValue(keyIdOption);
-            var key = ApiKeyCredential.IsKeyId(keyId)
-                ? await context.Db.ApiKeys.SingleOrDefaultAsync(k => k.KeyId == keyId, ct)
-                : null;
-            if (key is null)
+            switch (await context.Keys.RevokeAsync(keyId, accountId: null, ct))
             {
-                throw new OperatorException($"key {keyId} not found");
+                case RevokeKeyResult.Revoked { At: var at }:
+                    context.Report(new { keyId, revokedAt = at }, $"revoked key {keyId}");
+                    break;
+                case RevokeKeyResult.AlreadyRevoked { At: var at }:
+                    context.Report(new { keyId, revokedAt = at }, $"key {keyId} was already revoked");
+                    break;
+                default:
+                    throw new OperatorException($"key {keyId} not found");
             }
-
-            var alreadyRevoked = key.RevokedAt is not null;
-            key.RevokedAt ??= context.Time.GetUtcNow();
-            await context.Db.SaveChangesAsync(ct);
-            context.Report(
-                new { keyId, revokedAt = key.RevokedAt },
-                alreadyRevoked ? $"key {keyId} was already revoked" : $"revoked key {keyId}");
         });
         return command;
     }
-
-    internal sealed record NewKey(string KeyId, string Key);
 
     private sealed record KeyInput(string AccountId, string Name);
 
@@ -120,7 +88,7 @@ internal static class KeyCommands
         public KeyInputValidator()
         {
             RuleFor(k => k.AccountId).MustBeId().OverridePropertyName("--account");
-            RuleFor(k => k.Name).MustBeName().OverridePropertyName("--name");
+            RuleFor(k => k.Name).MustBeKeyName().OverridePropertyName("--name");
         }
     }
 
@@ -131,6 +99,8 @@ internal static class KeyCommands
         DateTimeOffset? LastUsedAt,
         DateTimeOffset? RevokedAt)
     {
+        public static KeyOutput From(ApiKeySummary key) => new(key.KeyId, key.Name, key.CreatedAt, key.LastUsedAt, key.RevokedAt);
+
         public string ToLine() =>
             $"{KeyId}  {(RevokedAt is null ? "active " : "revoked")}  created {CreatedAt:u}  last used {(LastUsedAt is { } used ? used.ToString("u", null) : "never")}  {Name}";
     }

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Text.RegularExpressions;
+using AccountService.ApiKeys;
 using AccountService.Auth;
 using AccountService.Data;
 using FluentValidation;
@@ -103,6 +104,7 @@ internal static partial class OperatorCommands
                 var context = new OperatorContext(
                     db,
                     services.GetRequiredService<ApiKeyHasher>(),
+                    services.GetRequiredService<ApiKeyService>(),
                     services.GetRequiredService<TimeProvider>(),
                     output,
                     parseResult.GetValue(Json));
@@ -154,6 +156,7 @@ internal static partial class OperatorCommands
             builder.Services.AddSingleton(TimeProvider.System);
             builder.AddAccountData();
             builder.AddApiKeyHashing();
+            builder.AddApiKeyRules();
             return builder.Build();
         }
 

@@ -1,17 +1,27 @@
 using System.Text.Json;
+using AccountService.ApiKeys;
 using AccountService.Auth;
 using AccountService.Data;
 
 namespace AccountService.Operations;
 
 /// <summary>What one operator command works with: the database (inside the command's transaction) and its output.</summary>
-internal sealed class OperatorContext(AccountDbContext db, ApiKeyHasher hasher, TimeProvider time, TextWriter output, bool json)
+internal sealed class OperatorContext(
+    AccountDbContext db,
+    ApiKeyHasher hasher,
+    ApiKeyService keys,
+    TimeProvider time,
+    TextWriter output,
+    bool json)
 {
     private static readonly JsonSerializerOptions JsonOutput = new(JsonSerializerDefaults.Web);
 
     public AccountDbContext Db { get; } = db;
 
     public ApiKeyHasher Hasher { get; } = hasher;
+
+    /// <summary>The rules of API keys, the same as the API's, working in this command's transaction.</summary>
+    public ApiKeyService Keys { get; } = keys;
 
     public TimeProvider Time { get; } = time;
 

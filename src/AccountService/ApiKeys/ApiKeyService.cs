@@ -1,0 +1,133 @@
+using AccountService.Auth;
+using AccountService.Data;
+using Microsoft.EntityFrameworkCore;
+
+namespace AccountService.ApiKeys;
+
+/// <summary>
+/// Creating, listing and revoking API keys: the one implementation behind both <c>/api/api-keys</c> and the CLI's
+/// <c>keys</c> verbs. Revocations and new keys reach every replica through the database's change notifications.
+/// </summary>
+internal sealed partial class ApiKeyService(AccountDbContext db, ApiKeyHasher hasher, TimeProvider time, ILogger<ApiKeyService> logger)
+{
+    /// <summary>
+    /// Locks the account's row for the rest of the current transaction, so the account's key creations run one at a
+    /// time; false when there is no such account. Taking it again in the same transaction does not wait.
+    /// </summary>
+    public async Task<bool> LockAccountAsync(string accountId, CancellationToken ct)
+    {
+        var locked = await db.Accounts
+            .FromSql($"SELECT * FROM accounts WHERE id = {accountId} FOR UPDATE")
+            .AsNoTracking()
+            .ToListAsync(ct);
+        return locked.Count > 0;
+    }
+
+    /// <summary>
+    /// Issues a key, at most <see cref="ApiKeyRules.MaxActiveKeysPerAccount"/> active per account: the count is taken
+    /// under the account's lock, so concurrent creations cannot both pass the limit. Runs in the current transaction,
+    /// or in one of its own when there is none. The secret is stored only as its hash and returned only here.
+    /// </summary>
+    public async Task<CreateKeyResult> CreateAsync(string accountId, string name, CancellationToken ct)
+    {
+        await using var owned = db.Database.CurrentTransaction is null ? await db.Database.BeginTransactionAsync(ct) : null;
+        if (!await LockAccountAsync(accountId, ct))
+        {
+            return new CreateKeyResult.AccountNotFound();
+        }
+
+        var active = await db.ApiKeys.CountAsync(k => k.AccountId == accountId && k.RevokedAt == null, ct);
+        if (active >= ApiKeyRules.MaxActiveKeysPerAccount)
+        {
+            return new CreateKeyResult.LimitReached(active);
+        }
+
+        var (keyId, secret, key) = ApiKeyCredential.Generate();
+        var row = new ApiKey { KeyId = keyId, AccountId = accountId, Name = name, SecretHash = hasher.Hash(secret) };
+        db.ApiKeys.Add(row);
+        await db.SaveChangesAsync(ct);
+        if (owned is not null)
+        {
+            await owned.CommitAsync(ct);
+        }
+
+        LogCreated(logger, keyId, accountId);
+        return new CreateKeyResult.Created(new NewApiKey(row.KeyId, row.Name, key, row.CreatedAt));
+    }
+
+    /// <summary>The account's keys, newest first; revoked ones only when asked for. Never a secret or a hash.</summary>
+    public Task<List<ApiKeySummary>> ListAsync(string accountId, bool includeRevoked, CancellationToken ct)
+    {
+        var keys = db.ApiKeys.AsNoTracking().Where(k => k.AccountId == accountId);
+        if (!includeRevoked)
+        {
+            keys = keys.Where(k => k.RevokedAt == null);
+        }
+
+        return keys
+            .OrderByDescending(k => k.CreatedAt).ThenByDescending(k => k.KeyId)
+            .Select(k => new ApiKeySummary(k.KeyId, k.Name, k.CreatedAt, k.LastUsedAt, k.RevokedAt))
+            .ToListAsync(ct);
+    }
+
+    /// <summary>
+    /// Revokes a key, only among <paramref name="accountId"/>'s keys when given. One conditional update, so of two
+    /// concurrent revocations exactly one revokes; the first revocation time is kept.
+    /// </summary>
+    public async Task<RevokeKeyResult> RevokeAsync(string keyId, string? accountId, CancellationToken ct)
+    {
+        if (!ApiKeyCredential.IsKeyId(keyId))
+        {
+            return new RevokeKeyResult.NotFound();
+        }
+
+        var keys = db.ApiKeys.Where(k => k.KeyId == keyId);
+        if (accountId is not null)
+        {
+            keys = keys.Where(k => k.AccountId == accountId);
+        }
+
+        var now = time.GetUtcNow();
+        if (await keys.Where(k => k.RevokedAt == null).ExecuteUpdateAsync(s => s.SetProperty(k => k.RevokedAt, now), ct) == 1)
+        {
+            LogRevoked(logger, keyId);
+            return new RevokeKeyResult.Revoked(now);
+        }
+
+        var existing = await keys.AsNoTracking().Select(k => new { k.RevokedAt }).SingleOrDefaultAsync(ct);
+        return existing?.RevokedAt is { } revokedAt
+            ? new RevokeKeyResult.AlreadyRevoked(revokedAt)
+            : new RevokeKeyResult.NotFound();
+    }
+
+    // Key ids are not secret: they name a key without letting anyone use it.
+    [LoggerMessage(EventId = 60, Level = LogLevel.Information, Message = "Created API key {KeyId} for account {AccountId}")]
+    private static partial void LogCreated(ILogger logger, string keyId, string accountId);
+
+    [LoggerMessage(EventId = 61, Level = LogLevel.Information, Message = "Revoked API key {KeyId}")]
+    private static partial void LogRevoked(ILogger logger, string keyId);
+}
+
+/// <summary>A key just made: <see cref="Key"/> holds the secret and is shown this once.</summary>
+internal sealed record NewApiKey(string KeyId, string Name, string Key, DateTimeOffset CreatedAt);
+
+/// <summary>What may be shown of a key after it was made.</summary>
+internal sealed record ApiKeySummary(string KeyId, string Name, DateTimeOffset CreatedAt, DateTimeOffset? LastUsedAt, DateTimeOffset? RevokedAt);
+
+internal abstract record CreateKeyResult
+{
+    public sealed record Created(NewApiKey Key) : CreateKeyResult;
+
+    public sealed record AccountNotFound : CreateKeyResult;
+
+    public sealed record LimitReached(int Active) : CreateKeyResult;
+}
+
+internal abstract record RevokeKeyResult
+{
+    public sealed record Revoked(DateTimeOffset At) : RevokeKeyResult;
+
+    public sealed record AlreadyRevoked(DateTimeOffset At) : RevokeKeyResult;
+
+    public sealed record NotFound : RevokeKeyResult;
+}

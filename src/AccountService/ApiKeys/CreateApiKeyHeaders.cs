@@ -1,0 +1,33 @@
+using AccountService.Accounts;
+using AccountService.Errors;
+using AccountService.Server;
+using FluentValidation;
+using Microsoft.AspNetCore.Mvc;
+
+namespace AccountService.ApiKeys;
+
+/// <summary>Headers <c>POST /api/api-keys</c> reads, checked before the handler runs.</summary>
+internal sealed record CreateApiKeyHeaders(
+    [FromHeader(Name = RequestId.Header)] string? RequestId,
+    [FromHeader(Name = AccountRequestHeaders.IdempotencyKeyHeader)] string? IdempotencyKey);
+
+internal sealed class CreateApiKeyHeadersValidator : AbstractValidator<CreateApiKeyHeaders>
+{
+    public CreateApiKeyHeadersValidator()
+    {
+        RuleFor(h => h.RequestId)
+            .Must(RequestId.IsValid)
+            .When(h => h.RequestId is not null)
+            .WithMessage($"must be 1–{RequestId.MaxLength} printable ASCII characters")
+            .WithErrorCode(ErrorCodes.ValidationFailed)
+            .OverridePropertyName(RequestId.Header);
+
+        // Here the key is used, so an empty one is as invalid as one that is too long.
+        RuleFor(h => h.IdempotencyKey)
+            .Length(1, AccountRequestHeaders.IdempotencyKeyMaxLength)
+            .When(h => h.IdempotencyKey is not null)
+            .WithMessage($"must be 1–{AccountRequestHeaders.IdempotencyKeyMaxLength} characters")
+            .WithErrorCode(ErrorCodes.InvalidIdempotencyKey)
+            .OverridePropertyName(AccountRequestHeaders.IdempotencyKeyHeader);
+    }
+}
