@@ -101,12 +101,15 @@ internal static partial class OperatorCommands
                 var services = scope.ServiceProvider;
                 _ = services.GetRequiredService<IOptions<DatabaseOptions>>().Value;
                 var db = services.GetRequiredService<AccountDbContext>();
+
+                // What a transactional command reports is written once it has committed: a printed result is a done one.
+                using var report = new StringWriter();
                 var context = new OperatorContext(
                     db,
                     services.GetRequiredService<ApiKeyHasher>(),
                     services.GetRequiredService<ApiKeyService>(),
                     services.GetRequiredService<TimeProvider>(),
-                    output,
+                    transactional ? report : output,
                     parseResult.GetValue(Json));
 
                 if (!transactional)
@@ -118,6 +121,8 @@ internal static partial class OperatorCommands
                 await using var transaction = await db.Database.BeginTransactionAsync(ct);
                 await body(context, parseResult, ct);
                 await transaction.CommitAsync(ct);
+                await output.WriteAsync(report.ToString());
+                await output.FlushAsync(ct);
                 return ExitCodes.Ok;
             }
             catch (OperatorException ex)
