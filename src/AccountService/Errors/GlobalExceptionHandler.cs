@@ -30,8 +30,7 @@ internal sealed partial class GlobalExceptionHandler(ApiErrors errors, ILogger<G
             await errors.WriteAsync(
                 httpContext,
                 ErrorCodes.ServiceUnavailable,
-                $"The service is temporarily unavailable. Try again shortly. Request id: {httpContext.TraceIdentifier}.",
-                retryAfter: ApiErrors.RetryAfter);
+                $"The service is temporarily unavailable. Try again shortly. Request id: {httpContext.TraceIdentifier}.");
             return true;
         }
 
@@ -58,7 +57,6 @@ internal sealed partial class GlobalExceptionHandler(ApiErrors errors, ILogger<G
 
         return false;
     }
-
 
     [LoggerMessage(EventId = 2, Level = LogLevel.Error, Message = "Database unavailable for request {RequestId}: {Reason}")]
     private static partial void LogDatabaseUnavailable(ILogger logger, string requestId, string reason);

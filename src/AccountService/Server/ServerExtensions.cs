@@ -104,5 +104,5 @@ internal static class ServerExtensions
 
     internal static Task Unavailable(HttpContext context, string message) =>
         context.RequestServices.GetRequiredService<ApiErrors>()
-            .WriteAsync(context, ErrorCodes.ServiceUnavailable, message, retryAfter: TimeSpan.FromSeconds(1));
+            .WriteAsync(context, ErrorCodes.ServiceUnavailable, message);
 }

@@ -78,7 +78,7 @@ public sealed class DatabaseFaultTests(PostgresFixture database) : IntegrationTe
 
         var error = await ErrorEnvelopeTests.ErrorOfAsync(shed, HttpStatusCode.ServiceUnavailable);
         Assert.Equal("The service is overloaded. Try again shortly.", error["message"]!.GetValue<string>());
-        Assert.Equal("1", shed.Headers.GetValues("Retry-After").Single());
+        Assert.Equal("5", shed.Headers.GetValues("Retry-After").Single());
         Assert.Equal(HttpStatusCode.OK, live.StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await slow).StatusCode);
     }
