@@ -73,7 +73,6 @@ internal static class ServerExtensions
         }
 
         app.Use(RequestId.InvokeAsync);
-        app.Use((context, next) => context.RequestServices.GetRequiredService<LoadShedding>().InvokeAsync(context, next));
         app.Use((context, next) =>
         {
             context.Response.OnStarting(
@@ -97,10 +96,16 @@ internal static class ServerExtensions
     }
 
     /// <summary>
-    /// Every request gets at most <c>Server:RequestTimeout</c>; its work is cancelled then and the caller gets a 503.
-    /// Placed after the error envelope so a timed-out request is answered in it.
+    /// Every request gets at most <c>Server:RequestTimeout</c>, time spent waiting for a turn under load shedding
+    /// included: its work (or its wait) is cancelled then and the caller gets a 503. Placed after the error envelope so
+    /// timed-out and shed requests are answered in it.
     /// </summary>
-    public static IApplicationBuilder UseRequestBounds(this IApplicationBuilder app) => app.UseRequestTimeouts();
+    public static IApplicationBuilder UseRequestBounds(this IApplicationBuilder app)
+    {
+        app.UseRequestTimeouts();
+        app.Use((context, next) => context.RequestServices.GetRequiredService<LoadShedding>().InvokeAsync(context, next));
+        return app;
+    }
 
     internal static Task Unavailable(HttpContext context, string message) =>
         context.RequestServices.GetRequiredService<ApiErrors>()
