@@ -1,16 +1,24 @@
 namespace AccountService.Server;
 
 /// <summary>
-/// The request id: the caller's <c>X-Request-Id</c> when it is 1–128 printable ASCII characters, else a new one.
-/// It becomes the request's TraceIdentifier, is echoed on every response, and scopes every log line.
+/// The request id: the caller's <c>X-Request-Id</c> when it is sent once as 1–128 printable ASCII characters other than
+/// a comma, else a new one (the account endpoints reject such a header with 400 instead; see <see cref="Rule"/>). It
+/// becomes the request's TraceIdentifier, is echoed on every response, and scopes every log line.
 /// </summary>
 internal static class RequestId
 {
     public const string Header = "X-Request-Id";
     public const int MaxLength = 128;
 
+    /// <summary>What a valid header is, as the 400's detail says it.</summary>
+    public const string Rule = "must be sent once, as 1–128 printable ASCII characters other than a comma";
+
+    /// <summary>
+    /// A single, well-formed id. A comma is refused because HTTP lets any hop join repeated header lines into one,
+    /// comma-separated (RFC 9110 §5.3): two ids and one id with a comma could not be told apart.
+    /// </summary>
     public static bool IsValid(string? value) =>
-        value is { Length: > 0 and <= MaxLength } && value.All(c => c is >= ' ' and <= '~');
+        value is { Length: > 0 and <= MaxLength } && value.All(c => c is >= ' ' and <= '~' and not ',');
 
     public static async Task InvokeAsync(HttpContext context, RequestDelegate next)
     {

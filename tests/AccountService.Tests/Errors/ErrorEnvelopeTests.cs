@@ -73,7 +73,7 @@ public sealed class ErrorEnvelopeTests(PostgresFixture database, SharedApi api)
         Assert.Equal("VALIDATION_FAILED", error["code"]!.GetValue<string>());
         var detail = Assert.Single(error["details"]!.AsArray())!;
         Assert.Equal("X-Request-Id", detail["field"]!.GetValue<string>());
-        Assert.Equal("must be 1–128 printable ASCII characters", detail["message"]!.GetValue<string>());
+        Assert.Equal("must be sent once, as 1–128 printable ASCII characters other than a comma", detail["message"]!.GetValue<string>());
         Assert.Matches("^[0-9a-f]{32}$", response.Headers.GetValues("X-Request-Id").Single());
     }
 

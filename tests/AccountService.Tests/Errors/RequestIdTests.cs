@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using AccountService.Tests.Auth;
 using AccountService.Tests.Infrastructure;
 
@@ -6,6 +7,8 @@ namespace AccountService.Tests.Errors;
 public sealed class RequestIdTests(PostgresFixture database, SharedApi api)
     : IntegrationTest(database), IClassFixture<SharedApi>
 {
+    private const string Rule = "must be sent once, as 1–128 printable ASCII characters other than a comma";
+
     [Fact]
     public async Task AValidCallerRequestIdIsEchoed()
     {
@@ -29,6 +32,27 @@ public sealed class RequestIdTests(PostgresFixture database, SharedApi api)
         var ids = new[] { first, second }.Select(r => r.Headers.GetValues("X-Request-Id").Single()).ToList();
         Assert.All(ids, id => Assert.Matches("^[0-9a-f]{32}$", id));
         Assert.NotEqual(ids[0], ids[1]);
+    }
+
+    [Theory]
+    [InlineData("two header lines")]
+    [InlineData("one line joined by a comma")]
+    public async Task TwoRequestIdsAreRejectedAsAnInvalidOneIs(string form)
+    {
+        await SeedAccountAsync("acc_1");
+        var (_, client) = api.Get(Database.ConnectionString);
+        await using var raw = await RawHttp.ConnectAsync(client.BaseAddress!);
+        string[] ids = form == "two header lines" ? ["X-Request-Id: first-id", "X-Request-Id: second-id"] : ["X-Request-Id: first-id, second-id"];
+
+        await raw.SendGetAsync("/v1/accounts/me", [$"Authorization: Bearer {TestAuth.Jwt("acc_1")}", .. ids]);
+        var response = await raw.ReadResponseAsync(TimeSpan.FromSeconds(10));
+
+        Assert.Equal(400, response.Status);
+        var error = JsonNode.Parse(response.Body)!["error"]!;
+        Assert.Equal("VALIDATION_FAILED", error["code"]!.GetValue<string>());
+        var detail = Assert.Single(error["details"]!.AsArray())!;
+        Assert.Equal(("X-Request-Id", Rule), (detail["field"]!.GetValue<string>(), detail["message"]!.GetValue<string>()));
+        Assert.Matches("^[0-9a-f]{32}$", Assert.Single(response.Headers["X-Request-Id"]));
     }
 
     [Fact]
