@@ -2,8 +2,9 @@ namespace AccountService.Server;
 
 /// <summary>
 /// The request id: the caller's <c>X-Request-Id</c> when it is sent once as 1–128 printable ASCII characters other than
-/// a comma, else a new one (the account endpoints reject such a header with 400 instead; see <see cref="Rule"/>). It
-/// becomes the request's TraceIdentifier, is echoed on every response, and scopes every log line.
+/// a comma, else a new one (the account endpoints reject such a header with 400 instead; see
+/// <see cref="Rule"/>). It becomes the request's TraceIdentifier, is echoed on every response, and scopes every log
+/// line of the request as <c>RequestId</c>.
 /// </summary>
 internal static class RequestId
 {
@@ -35,27 +36,36 @@ internal static class RequestId
             context);
 
         var logger = context.RequestServices.GetRequiredService<ILogger<RequestIdScope>>();
-        using (logger.BeginScope(new RequestIdScope(id)))
+        using (logger.BeginScope(new RequestIdScope(id, context.Request.Path.Value ?? "")))
         {
             await next(context);
         }
     }
 }
 
-/// <summary>The log scope of a request: one RequestId property, formatted as <c>RequestId=…</c>.</summary>
-internal sealed class RequestIdScope(string requestId) : IReadOnlyList<KeyValuePair<string, object>>
+/// <summary>
+/// The log scope of a request: <c>RequestId</c> (ours, as in <c>X-Request-Id</c>) and <c>RequestPath</c>. It stands in
+/// for the framework's hosting scope, which is turned off because it carries Kestrel's trace identifier under the same
+/// name; Kestrel's own id stays in its <c>ConnectionId</c> scope.
+/// </summary>
+internal sealed class RequestIdScope(string requestId, string requestPath) : IReadOnlyList<KeyValuePair<string, object>>
 {
-    public int Count => 1;
+    public int Count => 2;
 
-    public KeyValuePair<string, object> this[int index] =>
-        index == 0 ? new("RequestId", requestId) : throw new ArgumentOutOfRangeException(nameof(index));
+    public KeyValuePair<string, object> this[int index] => index switch
+    {
+        0 => new("RequestId", requestId),
+        1 => new("RequestPath", requestPath),
+        _ => throw new ArgumentOutOfRangeException(nameof(index)),
+    };
 
     public IEnumerator<KeyValuePair<string, object>> GetEnumerator()
     {
         yield return this[0];
+        yield return this[1];
     }
 
     System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
 
-    public override string ToString() => $"RequestId={requestId}";
+    public override string ToString() => $"RequestId:{requestId} RequestPath:{requestPath}";
 }

@@ -1,10 +1,12 @@
+using System.Net;
 using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
 using AccountService.Tests.Auth;
 using AccountService.Tests.Infrastructure;
 
 namespace AccountService.Tests.Errors;
 
-public sealed class RequestIdTests(PostgresFixture database, SharedApi api)
+public sealed partial class RequestIdTests(PostgresFixture database, SharedApi api)
     : IntegrationTest(database), IClassFixture<SharedApi>
 {
     private const string Rule = "must be sent once, as 1–128 printable ASCII characters other than a comma";
@@ -56,16 +58,24 @@ public sealed class RequestIdTests(PostgresFixture database, SharedApi api)
     }
 
     [Fact]
-    public async Task EveryLogLineOfARequestCarriesItsId()
+    public async Task EveryLogLineOfARequestCarriesItsIdAndNoOtherRequestId()
     {
-        var (factory, client) = api.Get(Database.ConnectionString);
+        await using var factory = new AccountApiFactory(Database.ConnectionString);
+        using var client = factory.CreateClient();
+        (await client.GetAsync("/health/live")).Dispose();
         using var request = AuthenticationTests.Request("Bearer ok_Zz0Zz0Zz_QQQQQQQQQQQQQQQQQQQQQQQQ");
         request.Headers.Add("X-Request-Id", "trace-me-7");
+        var before = factory.Logs.Count;
 
         using var response = await client.SendAsync(request);
 
-        var lines = factory.Logs.Where(l => l.Contains("API key rejected", StringComparison.Ordinal)).ToList();
-        Assert.NotEmpty(lines);
-        Assert.Contains(lines, l => l.Contains("RequestId=trace-me-7", StringComparison.Ordinal));
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+        var lines = factory.Logs.Skip(before).ToList();
+        Assert.Contains(lines, l => l.Contains("API key rejected", StringComparison.Ordinal));
+        Assert.True(lines.Count >= 3, $"expected the request to log several lines, got:\n{string.Join('\n', lines)}");
+        Assert.All(lines, line => Assert.Equal(["trace-me-7"], RequestIdScope().Matches(line).Select(m => m.Groups["id"].Value)));
     }
+
+    [GeneratedRegex(@"\bRequestId=(?<id>\S+)")]
+    private static partial Regex RequestIdScope();
 }
