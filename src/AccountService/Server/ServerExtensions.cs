@@ -26,7 +26,7 @@ internal static class ServerExtensions
         builder.Services.AddOptions<ServerSettings>().BindConfiguration(ServerSettings.Section).ValidateSelfOnStart();
         builder.Services.AddOptions<HostOptions>().Configure<IOptions<ServerSettings>>((host, server) =>
             host.ShutdownTimeout = server.Value.ShutdownTimeout);
-        builder.Services.Configure<KestrelServerOptions>(options =>
+        builder.Services.AddOptions<KestrelServerOptions>().Configure<IOptions<ServerSettings>>((options, server) =>
         {
             options.AddServerHeader = false;
 
@@ -39,6 +39,10 @@ internal static class ServerExtensions
             options.Limits.RequestHeadersTimeout = TimeSpan.FromSeconds(10);
             options.Limits.MaxRequestHeadersTotalSize = 32 * 1024;
             options.Limits.MaxRequestHeaderCount = 64;
+
+            // Idle connections are closed and their number bounded, so idle clients cannot hold sockets without end.
+            options.Limits.KeepAliveTimeout = server.Value.KeepAliveTimeout;
+            options.Limits.MaxConcurrentConnections = server.Value.MaxConcurrentConnections;
         });
 
         builder.Services.AddRequestTimeouts();
