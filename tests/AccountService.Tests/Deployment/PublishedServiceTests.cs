@@ -102,6 +102,20 @@ public sealed class PublishedServiceTests(PostgresFixture database, PublishedSer
     }
 
     [Fact]
+    public async Task AMistypedVerbExitsTwoWithTheUsageInsteadOfServing()
+    {
+        var port = PostgresServer.FreeLoopbackPort();
+        var environment = new Dictionary<string, string>(Environment(stripe: null)) { ["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}" };
+
+        var result = await ProcessRunner.RunAsync("dotnet", [published.Dll, "migrat"], environment, published.Directory, TimeSpan.FromSeconds(60));
+
+        Assert.True(result.ExitCode == 2, $"exit code {result.ExitCode}:\n{result.Output}");
+        Assert.Equal("", result.Stdout);
+        Assert.StartsWith("error: ", result.Stderr, StringComparison.Ordinal);
+        Assert.Contains("Usage:", result.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task TracesGoToTheOtlpEndpointWhenOneIsSet()
     {
         await using var collector = await OtlpCollector.StartAsync();
