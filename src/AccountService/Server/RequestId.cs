@@ -45,8 +45,9 @@ internal static class RequestId
 
 /// <summary>
 /// The log scope of a request: <c>RequestId</c> (ours, as in <c>X-Request-Id</c>) and <c>RequestPath</c>. It stands in
-/// for the framework's hosting scope, which is turned off because it carries Kestrel's trace identifier under the same
-/// name; Kestrel's own id stays in its <c>ConnectionId</c> scope.
+/// for the framework's hosting scope, which carries Kestrel's trace identifier under the same name and is off by
+/// default (appsettings.json sets <c>Microsoft.AspNetCore.Hosting</c> to <c>None</c>, which hosting checks before
+/// opening it); Kestrel's own id stays in its <c>ConnectionId</c> scope.
 /// </summary>
 internal sealed class RequestIdScope(string requestId, string requestPath) : IReadOnlyList<KeyValuePair<string, object>>
 {

@@ -11,16 +11,11 @@ namespace AccountService.Server;
 
 internal static class ServerExtensions
 {
-    public const string HostingDiagnosticsCategory = "Microsoft.AspNetCore.Hosting.Diagnostics";
 
-    /// <summary>Kestrel limits and header decoding, forwarded-header trust, the clock, the request log scope.</summary>
+    /// <summary>Kestrel limits and header decoding, forwarded-header trust, the clock.</summary>
     public static IHostApplicationBuilder AddServerDefaults(this IHostApplicationBuilder builder)
     {
         builder.Services.TryAddSingleton(TimeProvider.System);
-
-        // Hosting opens its request scope only when its category logs: its RequestId is Kestrel's trace identifier, not
-        // the X-Request-Id every line carries from RequestIdScope. Its "Request starting/finished" lines go with it.
-        builder.Logging.AddFilter(HostingDiagnosticsCategory, LogLevel.None);
 
         // On SIGTERM Kestrel stops accepting and in-flight requests get this long to finish (Server:ShutdownTimeout).
         builder.Services.AddOptions<ServerSettings>().BindConfiguration(ServerSettings.Section).ValidateSelfOnStart();
