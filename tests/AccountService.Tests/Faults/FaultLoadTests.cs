@@ -35,7 +35,7 @@ public sealed class FaultLoadTests(PostgresFixture database, PublishedService pu
         await service.WaitUntilReadyAsync();
         await WarmAsync(service, callers);
 
-        var result = await new LoadRunner(service.BaseAddress, 64).RunAsync(n => Request(callers, n), SoakDuration, check: (n, _, body) => Check(callers, n, body));
+        var result = await new LoadRunner(service.BaseAddress, 64).RunAsync(n => Request(callers, n), SoakDuration, check: (n, response, body) => Check(callers, n, response, body));
 
         output.WriteLine(result.Report("soak", new Dictionary<string, object> { ["connections"] = 64, ["peakRssMiB"] = Math.Round(service.PeakRssMiB, 1) }));
         Assert.True(result.Requests > 0);
@@ -131,7 +131,7 @@ public sealed class FaultLoadTests(PostgresFixture database, PublishedService pu
             n => Request(callers, order[n]),
             TimeSpan.FromMinutes(3),
             IsolationRequests,
-            check: (n, _, body) => Check(callers, order[n], body));
+            check: (n, response, body) => Check(callers, order[n], response, body));
 
         var crossTenant = result.Samples.Count(s => s.Problem is not null);
         output.WriteLine(result.Report("isolation", new Dictionary<string, object> { ["accounts"] = callers.Count, ["crossTenantAnswers"] = crossTenant, ["seed"] = seed }));
@@ -165,7 +165,7 @@ public sealed class FaultLoadTests(PostgresFixture database, PublishedService pu
         var result = await new LoadRunner(service.BaseAddress, 16).RunAsync(
             n => Request(callers, OrbitKitRequest(n)),
             TimeSpan.FromSeconds(3),
-            check: (n, _, body) => Check(callers, OrbitKitRequest(n), body));
+            check: (n, response, body) => Check(callers, OrbitKitRequest(n), response, body));
         var callsDuringLoad = stripe.Calls.Count - callsBefore;
 
         output.WriteLine(result.Report("stripe-outage", new Dictionary<string, object> { ["budgetMs"] = 800, ["stripeCallsDuringLoad"] = callsDuringLoad }));
@@ -190,9 +190,14 @@ public sealed class FaultLoadTests(PostgresFixture database, PublishedService pu
             kind < 2 ? "/v1/accounts/me" : "/api/account");
     }
 
-    private static string? Check(IReadOnlyList<Caller> callers, int n, string body)
+    private static string? Check(IReadOnlyList<Caller> callers, int n, HttpResponseMessage response, string body)
     {
         var caller = callers[n / 4 % callers.Count];
+        if (!response.IsSuccessStatusCode)
+        {
+            return $"{caller.AccountId} got {(int)response.StatusCode}: {body}";
+        }
+
         using var json = JsonDocument.Parse(body);
         if (n % 4 < 2)
         {
