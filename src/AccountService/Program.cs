@@ -36,9 +36,9 @@ builder.AddTelemetry();         // OpenTelemetry over OTLP when OTEL_EXPORTER_OT
 
 var app = builder.Build();
 
-app.UseServerDefaults();        // forwarded headers, X-Request-Id, load shedding, nosniff and no-store
+app.UseServerDefaults();        // forwarded headers, X-Request-Id, nosniff and no-store
 app.UseErrorEnvelope();         // exception handler, then envelopes for empty error responses
-app.UseRequestBounds();         // Server:RequestTimeout per request, answered 503 in the envelope
+app.UseRequestBounds();         // Server:RequestTimeout (queueing included), then load shedding; 503s in the envelope
 app.UseApiDocs();               // /swagger and /swagger/v1/swagger.json when enabled
 app.UseAuthentication();
 app.UseAccountRateLimits();     // per-IP budget → resolve the caller → the account's budget (steps in one method)

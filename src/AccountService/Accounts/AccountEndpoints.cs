@@ -39,13 +39,14 @@ internal static class AccountEndpoints
         {
             StatusCodes.Status400BadRequest,
             StatusCodes.Status401Unauthorized,
+            StatusCodes.Status404NotFound,
             StatusCodes.Status429TooManyRequests,
             StatusCodes.Status500InternalServerError,
             StatusCodes.Status503ServiceUnavailable,
         }.Select(status => new ProducesResponseTypeMetadata(status, typeof(ErrorEnvelope), ["application/json"])),
     ]);
 
-    private static async Task<Results<ETaggedJson<RunloopAccountResponse>, NotFound<ErrorEnvelope>>> GetMeAsync(
+    private static async Task<Results<ETaggedJson<RunloopAccountResponse>, ErrorResult>> GetMeAsync(
         [AsParameters] AccountRequestHeaders headers,
         ClaimsPrincipal user,
         AccountLookup accounts,
@@ -55,7 +56,7 @@ internal static class AccountEndpoints
         var account = await accounts.FindAsync(user.GetAccountId(), ct);
         if (account is null)
         {
-            return TypedResults.NotFound(errors.Envelope(ErrorCodes.NotFound, "Account not found."));
+            return errors.Result(ErrorCodes.NotFound, "Account not found.");
         }
 
         return new ETaggedJson<RunloopAccountResponse>(
@@ -63,7 +64,7 @@ internal static class AccountEndpoints
             AccountJsonContext.Default.RunloopAccountResponse);
     }
 
-    private static async Task<Results<Ok<OrbitKitAccountResponse>, NotFound<ErrorEnvelope>, ErrorResult>> GetAccountAsync(
+    private static async Task<Results<Ok<OrbitKitAccountResponse>, ErrorResult>> GetAccountAsync(
         [AsParameters] AccountRequestHeaders headers,
         ClaimsPrincipal user,
         AccountLookup accounts,
@@ -74,7 +75,7 @@ internal static class AccountEndpoints
         var account = await accounts.FindSeatsAsync(user.GetAccountId(), ct);
         if (account is null)
         {
-            return TypedResults.NotFound(errors.Envelope(ErrorCodes.NotFound, "Account not found."));
+            return errors.Result(ErrorCodes.NotFound, "Account not found.");
         }
 
         var card = await billing.GetCardAsync(account.StripeCustomerId, ct);

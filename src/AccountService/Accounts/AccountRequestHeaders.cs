@@ -21,7 +21,7 @@ internal sealed class AccountRequestHeadersValidator : AbstractValidator<Account
         RuleFor(h => h.RequestId)
             .Must(RequestId.IsValid)
             .When(h => h.RequestId is not null)
-            .WithMessage($"must be 1–{RequestId.MaxLength} printable ASCII characters")
+            .WithMessage(RequestId.Rule)
             .WithErrorCode(ErrorCodes.ValidationFailed)
             .OverridePropertyName(RequestId.Header);
 

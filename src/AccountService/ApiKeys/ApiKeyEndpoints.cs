@@ -27,6 +27,7 @@ internal static class ApiKeyEndpoints
             .AddEndpointFilter<ValidationFilter<CreateApiKeyHeaders>>()
             .AddEndpointFilter<ValidationFilter<CreateApiKeyRequest>>()
             .WithMetadata(new ProducesResponseTypeMetadata(StatusCodes.Status415UnsupportedMediaType, typeof(ErrorEnvelope), ["application/json"]))
+            .WithMetadata(new ProducesResponseTypeMetadata(StatusCodes.Status422UnprocessableEntity, typeof(ErrorEnvelope), ["application/json"]))
             .WithName("CreateApiKey")
             .WithSummary("Make an API key; its secret is in this answer only. Idempotency-Key makes retries safe.");
         keys.MapGet("", ListAsync)
@@ -55,7 +56,7 @@ internal static class ApiKeyEndpoints
         }.Select(status => new ProducesResponseTypeMetadata(status, typeof(ErrorEnvelope), ["application/json"])),
     ]);
 
-    private static async Task<Results<ReplayableJson, NotFound<ErrorEnvelope>, BadRequest<ErrorEnvelope>, UnprocessableEntity<ErrorEnvelope>>> CreateAsync(
+    private static async Task<Results<ReplayableJson, ErrorResult>> CreateAsync(
         [AsParameters] CreateApiKeyHeaders headers,
         CreateApiKeyRequest request,
         ClaimsPrincipal user,
@@ -80,9 +81,9 @@ internal static class ApiKeyEndpoints
             var claim = await idempotency.ClaimAsync(accountId, idempotencyKey, CreateOperation, request.Canonical(), ct);
             if (claim.Outcome == ClaimOutcome.Reused)
             {
-                return TypedResults.UnprocessableEntity(errors.Envelope(
+                return errors.Result(
                     ErrorCodes.IdempotencyKeyReuse,
-                    "This Idempotency-Key was used with a different request in the last 24 hours; use a new key."));
+                    "This Idempotency-Key was used with a different request in the last 24 hours; use a new key.");
             }
 
             if (claim.Answer is { } replay)
@@ -104,15 +105,15 @@ internal static class ApiKeyEndpoints
                 await transaction.CommitAsync(ct);
                 return answer;
             case CreateKeyResult.LimitReached { Active: var active }:
-                return TypedResults.BadRequest(errors.Envelope(
+                return errors.Result(
                     ErrorCodes.ApiKeyLimitReached,
-                    $"The account already has {active} active API keys (the limit is {ApiKeyRules.MaxActiveKeysPerAccount}); revoke one first."));
+                    $"The account already has {active} active API keys (the limit is {ApiKeyRules.MaxActiveKeysPerAccount}); revoke one first.");
             default:
                 return AccountNotFound(errors);
         }
     }
 
-    private static async Task<Results<Ok<ApiKeyListResponse>, NotFound<ErrorEnvelope>>> ListAsync(
+    private static async Task<Results<Ok<ApiKeyListResponse>, ErrorResult>> ListAsync(
         [AsParameters] AccountRequestHeaders headers,
         ClaimsPrincipal user,
         AccountLookup accounts,
@@ -130,7 +131,7 @@ internal static class ApiKeyEndpoints
         return TypedResults.Ok(new ApiKeyListResponse([.. active.Select(ApiKeyResponse.From)]));
     }
 
-    private static async Task<Results<NoContent, NotFound<ErrorEnvelope>>> RevokeAsync(
+    private static async Task<Results<NoContent, ErrorResult>> RevokeAsync(
         string id,
         [AsParameters] AccountRequestHeaders headers,
         ClaimsPrincipal user,
@@ -141,9 +142,8 @@ internal static class ApiKeyEndpoints
         // Unknown, already revoked and another account's key get the same answer: ids cannot be probed.
         return await keys.RevokeAsync(id, user.GetAccountId(), ct) is RevokeKeyResult.Revoked
             ? TypedResults.NoContent()
-            : TypedResults.NotFound(errors.Envelope(ErrorCodes.NotFound, "API key not found."));
+            : errors.Result(ErrorCodes.NotFound, "API key not found.");
     }
 
-    private static NotFound<ErrorEnvelope> AccountNotFound(ApiErrors errors) =>
-        TypedResults.NotFound(errors.Envelope(ErrorCodes.NotFound, "Account not found."));
+    private static ErrorResult AccountNotFound(ApiErrors errors) => errors.Result(ErrorCodes.NotFound, "Account not found.");
 }

@@ -18,7 +18,7 @@ internal static class DataExtensions
         builder.Services.AddDbContextPool<AccountDbContext>((services, options) =>
             options.UseAccountDatabase(services.GetRequiredService<IOptions<DatabaseOptions>>().Value.EffectiveConnectionString));
 
-        builder.Services.AddHealthChecks().AddDbContextCheck<AccountDbContext>("database", tags: [HealthTags.Ready]);
+        builder.Services.AddHealthChecks().AddDatabaseReadiness();
         return builder;
     }
 

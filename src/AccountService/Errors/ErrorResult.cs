@@ -1,20 +1,12 @@
 namespace AccountService.Errors;
 
-/// <summary>An error envelope with a status the code table does not fix (e.g. 503), and an optional Retry-After.</summary>
-internal sealed class ErrorResult(ErrorEnvelope envelope, int statusCode, TimeSpan? retryAfter = null)
+/// <summary>An error envelope returned from an endpoint or filter; executing it hands it to <see cref="ApiErrors.WriteAsync"/>.</summary>
+internal sealed class ErrorResult(ApiErrors errors, string code, string message, IReadOnlyList<ErrorDetail>? details, int? status)
     : IResult, IStatusCodeHttpResult, IValueHttpResult<ErrorEnvelope>
 {
-    public int? StatusCode => statusCode;
+    public int? StatusCode => status ?? ErrorCodes.Get(code).Status;
 
-    public ErrorEnvelope Value => envelope;
+    public ErrorEnvelope Value => errors.Envelope(code, message, details);
 
-    public Task ExecuteAsync(HttpContext httpContext)
-    {
-        if (retryAfter is { } delay)
-        {
-            ApiErrors.SetRetryAfter(httpContext.Response, delay);
-        }
-
-        return TypedResults.Json(envelope, statusCode: statusCode).ExecuteAsync(httpContext);
-    }
+    public Task ExecuteAsync(HttpContext httpContext) => errors.WriteAsync(httpContext, code, message, details, status);
 }

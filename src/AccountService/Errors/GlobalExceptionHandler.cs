@@ -1,5 +1,5 @@
+using AccountService.Data;
 using Microsoft.AspNetCore.Diagnostics;
-using Npgsql;
 
 namespace AccountService.Errors;
 
@@ -10,9 +10,6 @@ namespace AccountService.Errors;
 internal sealed partial class GlobalExceptionHandler(ApiErrors errors, ILogger<GlobalExceptionHandler> logger)
     : IExceptionHandler
 {
-    // query_canceled (statement timeout), admin/crash shutdown, cannot connect now, too many connections.
-    private static readonly HashSet<string> UnavailableStates = ["57014", "57P01", "57P02", "57P03", "53300"];
-
     public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
     {
         if (exception is BadHttpRequestException badRequest)
@@ -23,15 +20,14 @@ internal sealed partial class GlobalExceptionHandler(ApiErrors errors, ILogger<G
             return true;
         }
 
-        if (IsDatabaseUnavailable(exception))
+        if (DatabaseFaults.IsUnavailable(exception))
         {
             // An outage, not a bug: short, retryable, and logged without a stack per request.
             LogDatabaseUnavailable(logger, httpContext.TraceIdentifier, exception.GetBaseException().Message);
             await errors.WriteAsync(
                 httpContext,
                 ErrorCodes.ServiceUnavailable,
-                $"The service is temporarily unavailable. Try again shortly. Request id: {httpContext.TraceIdentifier}.",
-                retryAfter: ApiErrors.RetryAfter);
+                $"The service is temporarily unavailable. Try again shortly. Request id: {httpContext.TraceIdentifier}.");
             return true;
         }
 
@@ -42,23 +38,6 @@ internal sealed partial class GlobalExceptionHandler(ApiErrors errors, ILogger<G
             $"An unexpected error occurred. Request id: {httpContext.TraceIdentifier}.");
         return true;
     }
-
-    // Connection refused or reset, pool exhausted, timeouts, the server shutting down or out of connections: the
-    // database is not answering. Other errors the server returns for a statement remain 500s.
-    private static bool IsDatabaseUnavailable(Exception exception)
-    {
-        for (var ex = exception; ex is not null; ex = ex.InnerException)
-        {
-            if (ex is NpgsqlException { IsTransient: true } or TimeoutException
-                || (ex is PostgresException pg && UnavailableStates.Contains(pg.SqlState)))
-            {
-                return true;
-            }
-        }
-
-        return false;
-    }
-
 
     [LoggerMessage(EventId = 2, Level = LogLevel.Error, Message = "Database unavailable for request {RequestId}: {Reason}")]
     private static partial void LogDatabaseUnavailable(ILogger logger, string requestId, string reason);

@@ -4,7 +4,7 @@ namespace AccountService.Errors;
 
 /// <summary>
 /// Runs the <see cref="IValidator{T}"/> of an endpoint's <typeparamref name="T"/> argument before the handler. Failures
-/// answer 400 with one detail per problem; the envelope's code is the first failure's code when it is one of the
+/// answer with one detail per problem; the envelope's code is the first failure's code when it is one of the
 /// table's (e.g. INVALID_IDEMPOTENCY_KEY), else VALIDATION_FAILED.
 /// </summary>
 internal sealed class ValidationFilter<T>(IValidator<T> validator, ApiErrors errors) : IEndpointFilter
@@ -25,8 +25,6 @@ internal sealed class ValidationFilter<T>(IValidator<T> validator, ApiErrors err
 
         var details = result.Errors.Select(e => new ErrorDetail(e.PropertyName, e.ErrorMessage, e.ErrorCode)).ToList();
         var code = details.Select(d => d.Code).FirstOrDefault(ErrorCodes.IsKnown) ?? ErrorCodes.ValidationFailed;
-        return new ErrorResult(
-            errors.Envelope(code, "The request is invalid; see details.", details),
-            StatusCodes.Status400BadRequest);
+        return errors.Result(code, "The request is invalid; see details.", details);
     }
 }

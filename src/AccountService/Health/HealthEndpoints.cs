@@ -39,7 +39,6 @@ internal static class HealthEndpoints
         return context.RequestServices.GetRequiredService<ApiErrors>().WriteAsync(
             context,
             ErrorCodes.ServiceUnavailable,
-            $"Not ready: {failing} unavailable.",
-            status: context.Response.StatusCode);
+            $"Not ready: {failing} unavailable.");
     }
 }

@@ -25,8 +25,15 @@ internal static partial class OperatorCommands
         Recursive = true,
     };
 
+    /// <summary>
+    /// Whether the arguments name a command rather than serve HTTP: any first argument that is not host configuration
+    /// (<c>--key value</c>, <c>/key value</c>, <c>key=value</c>), so a mistyped verb fails instead of starting the
+    /// server. Help and version count as commands.
+    /// </summary>
     public static bool IsCommand(string[] args) =>
-        args.Length > 0 && (Verbs.Contains(args[0], StringComparer.Ordinal) || args[0] is "--help" or "-h" or "-?" or "--version");
+        args.Length > 0 && (args[0] is "--help" or "-h" or "-?" or "--version" || !IsHostConfiguration(args[0]));
+
+    private static bool IsHostConfiguration(string arg) => arg.StartsWith('-') || arg.StartsWith('/') || arg.Contains('=');
 
     public static async Task<int> RunAsync(
         string[] args,
@@ -48,6 +55,14 @@ internal static partial class OperatorCommands
             BenchSeed.Build(runner),
             ProbeCommand.Build(output, error),
         };
+
+        if (args.Length > 0 && !args[0].StartsWith('-') && !Verbs.Contains(args[0], StringComparer.Ordinal))
+        {
+            // Not a verb at all: say so, and show what the verbs are.
+            await error.WriteLineAsync($"error: unknown command '{OneLine(args[0])}'");
+            await root.Parse(["--help"]).InvokeAsync(new InvocationConfiguration { Output = error, Error = error }, cancellationToken);
+            return ExitCodes.Usage;
+        }
 
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)

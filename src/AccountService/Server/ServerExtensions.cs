@@ -11,6 +11,7 @@ namespace AccountService.Server;
 
 internal static class ServerExtensions
 {
+
     /// <summary>Kestrel limits and header decoding, forwarded-header trust, the clock.</summary>
     public static IHostApplicationBuilder AddServerDefaults(this IHostApplicationBuilder builder)
     {
@@ -20,7 +21,7 @@ internal static class ServerExtensions
         builder.Services.AddOptions<ServerSettings>().BindConfiguration(ServerSettings.Section).ValidateSelfOnStart();
         builder.Services.AddOptions<HostOptions>().Configure<IOptions<ServerSettings>>((host, server) =>
             host.ShutdownTimeout = server.Value.ShutdownTimeout);
-        builder.Services.Configure<KestrelServerOptions>(options =>
+        builder.Services.AddOptions<KestrelServerOptions>().Configure<IOptions<ServerSettings>>((options, server) =>
         {
             options.AddServerHeader = false;
 
@@ -33,6 +34,10 @@ internal static class ServerExtensions
             options.Limits.RequestHeadersTimeout = TimeSpan.FromSeconds(10);
             options.Limits.MaxRequestHeadersTotalSize = 32 * 1024;
             options.Limits.MaxRequestHeaderCount = 64;
+
+            // Idle connections are closed and their number bounded, so idle clients cannot hold sockets without end.
+            options.Limits.KeepAliveTimeout = server.Value.KeepAliveTimeout;
+            options.Limits.MaxConcurrentConnections = server.Value.MaxConcurrentConnections;
         });
 
         builder.Services.AddRequestTimeouts();
@@ -73,7 +78,9 @@ internal static class ServerExtensions
         }
 
         app.Use(RequestId.InvokeAsync);
-        app.Use((context, next) => context.RequestServices.GetRequiredService<LoadShedding>().InvokeAsync(context, next));
+
+        // Routing after the request id, so that its log lines carry the id too (left implicit, it would run first).
+        app.UseRouting();
         app.Use((context, next) =>
         {
             context.Response.OnStarting(
@@ -97,12 +104,18 @@ internal static class ServerExtensions
     }
 
     /// <summary>
-    /// Every request gets at most <c>Server:RequestTimeout</c>; its work is cancelled then and the caller gets a 503.
-    /// Placed after the error envelope so a timed-out request is answered in it.
+    /// Every request gets at most <c>Server:RequestTimeout</c>, time spent waiting for a turn under load shedding
+    /// included: its work (or its wait) is cancelled then and the caller gets a 503. Placed after the error envelope so
+    /// timed-out and shed requests are answered in it.
     /// </summary>
-    public static IApplicationBuilder UseRequestBounds(this IApplicationBuilder app) => app.UseRequestTimeouts();
+    public static IApplicationBuilder UseRequestBounds(this IApplicationBuilder app)
+    {
+        app.UseRequestTimeouts();
+        app.Use((context, next) => context.RequestServices.GetRequiredService<LoadShedding>().InvokeAsync(context, next));
+        return app;
+    }
 
     internal static Task Unavailable(HttpContext context, string message) =>
         context.RequestServices.GetRequiredService<ApiErrors>()
-            .WriteAsync(context, ErrorCodes.ServiceUnavailable, message, retryAfter: TimeSpan.FromSeconds(1));
+            .WriteAsync(context, ErrorCodes.ServiceUnavailable, message);
 }

@@ -18,6 +18,18 @@ internal sealed class ServerSettings : IValidatableObject
 
     public int MaxQueuedRequests { get; set; } = 2048;
 
+    /// <summary>
+    /// Open connections at once, idle keep-alive ones included; Kestrel refuses more. Room for every running and
+    /// queued request plus a gateway's idle pool.
+    /// </summary>
+    public int MaxConcurrentConnections { get; set; } = 4096;
+
+    /// <summary>
+    /// How long an idle connection stays open (Kestrel's own default is 130 s). Keep it above the idle timeout of the
+    /// gateway in front (60 s on AWS ALB and nginx), or the gateway may send a request on a connection just closed.
+    /// </summary>
+    public TimeSpan KeepAliveTimeout { get; set; } = TimeSpan.FromSeconds(75);
+
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
         if (ShutdownTimeout <= TimeSpan.Zero || ShutdownTimeout > TimeSpan.FromMinutes(5))
@@ -33,6 +45,16 @@ internal sealed class ServerSettings : IValidatableObject
         if (MaxConcurrentRequests < 1 || MaxQueuedRequests < 0)
         {
             yield return new ValidationResult($"{Section}:MaxConcurrentRequests must be at least 1 and {Section}:MaxQueuedRequests at least 0.");
+        }
+
+        if (MaxConcurrentConnections < 1)
+        {
+            yield return new ValidationResult($"{Section}:MaxConcurrentConnections must be at least 1.");
+        }
+
+        if (KeepAliveTimeout <= TimeSpan.Zero || KeepAliveTimeout > TimeSpan.FromMinutes(10))
+        {
+            yield return new ValidationResult($"{Section}:KeepAliveTimeout must be between 00:00:00 and 00:10:00.");
         }
     }
 }

@@ -11,35 +11,44 @@ public sealed class PublishedServiceTests(PostgresFixture database, PublishedSer
     : IntegrationTest(database), IClassFixture<PublishedService>
 {
     [Fact]
-    public async Task SigtermUnderLoadFinishesEveryInFlightRequestAndExitsZero()
+    public async Task SigtermFinishesInFlightRequestsAndCutsOffOneThatOutlivesTheShutdownTimeout()
     {
         await using var stripe = await StripeStub.StartAsync();
         var keys = new List<string>();
-        for (var i = 0; i < 12; i++)
+        for (var i = 0; i < 13; i++)
         {
             await SeedAccountAsync($"acc_{i}", a => a.StripeCustomerId = $"cus_{i}");
             var customer = stripe.Customer($"cus_{i}");
             customer.DefaultCard = new StubCard($"pm_{i}", "visa", "4242", 1, 2030);
-            customer.Delay = TimeSpan.FromSeconds(1.5);
+
+            // Twelve requests finish well inside the 3 s shutdown timeout; the last would need 25 s.
+            customer.Delay = TimeSpan.FromSeconds(i < 12 ? 1.5 : 25);
             keys.Add(await SeedKeyAsync($"acc_{i}"));
         }
 
-        await using var service = published.Start(Environment(stripe));
+        var environment = Environment(stripe);
+        environment["Server__ShutdownTimeout"] = "00:00:03";
+        environment["Server__RequestTimeout"] = "00:01:00";
+        environment["Stripe__TimeBudget"] = "00:00:30";
+        await using var service = published.Start(environment);
         await service.WaitUntilLiveAsync();
-        using var http = new HttpClient { BaseAddress = service.BaseAddress, Timeout = TimeSpan.FromSeconds(20) };
+        using var http = new HttpClient { BaseAddress = service.BaseAddress, Timeout = TimeSpan.FromSeconds(40) };
 
-        // Every request is in flight (Stripe answers after 1.5 s) when SIGTERM arrives.
+        // SIGTERM once every request is in flight: each has reached Stripe, which answers after its delay.
         var inFlight = keys.Select(key => SendAsync(http, key)).ToList();
-        await Task.Delay(500);
+        await Signals.WaitUntilAsync(() => stripe.Calls.Count == keys.Count, TimeSpan.FromSeconds(20), "every request has reached Stripe");
         var clock = Stopwatch.StartNew();
         await service.TerminateAsync();
+        var exited = await service.WaitForExitAsync(TimeSpan.FromSeconds(40));
+        var exitedAfter = clock.Elapsed;
         var results = await Task.WhenAll(inFlight);
-        var exited = await service.WaitForExitAsync(TimeSpan.FromSeconds(15));
 
-        Assert.All(results, r => Assert.Equal("200", r));
         Assert.True(exited, "the service did not exit after SIGTERM");
         Assert.Equal(0, service.ExitCode);
-        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(10), $"shutdown took {clock.Elapsed}");
+        Assert.All(results.Take(12), r => Assert.Equal("200", r));
+        Assert.StartsWith("failed:", results[12], StringComparison.Ordinal);
+        Assert.True(exitedAfter < TimeSpan.FromSeconds(10), $"shutdown took {exitedAfter}, not the 3 s Server:ShutdownTimeout");
+        Assert.True(exitedAfter >= TimeSpan.FromSeconds(2.5), $"shutdown took {exitedAfter}: the slow request was not given its time");
         await Assert.ThrowsAsync<HttpRequestException>(() => http.GetAsync("/health/live"));
     }
 
@@ -65,9 +74,14 @@ public sealed class PublishedServiceTests(PostgresFixture database, PublishedSer
         var entries = lines.Select(line => JsonDocument.Parse(line)).ToList();
         Assert.All(entries, e => Assert.True(e.RootElement.TryGetProperty("Timestamp", out _) && e.RootElement.TryGetProperty("LogLevel", out _)));
         var rejection = Assert.Single(entries, e => e.RootElement.GetProperty("Message").GetString()!.StartsWith("API key rejected", StringComparison.Ordinal));
-        Assert.Contains(
-            rejection.RootElement.GetProperty("Scopes").EnumerateArray(),
-            scope => scope.TryGetProperty("RequestId", out var id) && id.GetString() == "json-log-check");
+        Assert.Equal(["json-log-check"], ScopeValues(rejection, "RequestId"));
+        Assert.Equal(["/v1/accounts/me"], ScopeValues(rejection, "RequestPath"));
+        Assert.Matches("^[0-9A-Z]{13}$", Assert.Single(ScopeValues(rejection, "ConnectionId")));
+
+        // Every line logged for a request names one request id, and Kestrel's connection under a name of its own.
+        var requestLines = entries.Where(e => ScopeValues(e, "RequestPath").Count > 0).ToList();
+        Assert.NotEmpty(requestLines);
+        Assert.All(requestLines, e => Assert.Single(ScopeValues(e, "RequestId")));
         Assert.DoesNotContain(lines, line => line.Contains(key[12..], StringComparison.Ordinal) || line.Contains(key, StringComparison.Ordinal));
     }
 
@@ -85,6 +99,20 @@ public sealed class PublishedServiceTests(PostgresFixture database, PublishedSer
 
         Assert.True(up.ExitCode == 0, up.Output);
         Assert.Equal(1, down.ExitCode);
+    }
+
+    [Fact]
+    public async Task AMistypedVerbExitsTwoWithTheUsageInsteadOfServing()
+    {
+        var port = PostgresServer.FreeLoopbackPort();
+        var environment = new Dictionary<string, string>(Environment(stripe: null)) { ["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}" };
+
+        var result = await ProcessRunner.RunAsync("dotnet", [published.Dll, "migrat"], environment, published.Directory, TimeSpan.FromSeconds(60));
+
+        Assert.True(result.ExitCode == 2, $"exit code {result.ExitCode}:\n{result.Output}");
+        Assert.Equal("", result.Stdout);
+        Assert.StartsWith("error: ", result.Stderr, StringComparison.Ordinal);
+        Assert.Contains("Usage:", result.Stderr, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -111,19 +139,10 @@ public sealed class PublishedServiceTests(PostgresFixture database, PublishedSer
         Assert.True(collector.Count("/v1/metrics") > 0, "no metrics were exported");
     }
 
-    [Fact]
-    public async Task WithoutAnOtlpEndpointNothingIsExported()
-    {
-        await using var collector = await OtlpCollector.StartAsync();
-        await using var service = published.Start(Environment(stripe: null));
-        await service.WaitUntilLiveAsync();
-        using var http = new HttpClient { BaseAddress = service.BaseAddress };
-
-        (await http.GetAsync("/health/ready")).Dispose();
-        await Task.Delay(1500);
-
-        Assert.Equal(0, collector.Count("/v1/traces") + collector.Count("/v1/metrics"));
-    }
+    private static List<string?> ScopeValues(JsonDocument entry, string name) =>
+        entry.RootElement.TryGetProperty("Scopes", out var scopes)
+            ? [.. scopes.EnumerateArray().Where(s => s.ValueKind == JsonValueKind.Object && s.TryGetProperty(name, out _)).Select(s => s.GetProperty(name).GetString())]
+            : [];
 
     private Dictionary<string, string> Environment(StripeStub? stripe)
     {

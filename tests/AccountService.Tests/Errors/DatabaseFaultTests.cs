@@ -72,13 +72,13 @@ public sealed class DatabaseFaultTests(PostgresFixture database) : IntegrationTe
         Assert.Equal(HttpStatusCode.OK, (await client.SendAsync(AuthenticationTests.Request($"Bearer {TestAuth.Jwt("acc_1")}"))).StatusCode);
 
         var slow = client.SendAsync(AuthenticationTests.Request($"Bearer {TestAuth.Jwt("acc_1")}", "/api/account"));
-        await Task.Delay(300);
+        await Signals.WaitUntilAsync(() => stripe.CallsFor("cus_1") == 1, TimeSpan.FromSeconds(10), "the slow request holds the only slot");
         using var shed = await client.SendAsync(AuthenticationTests.Request($"Bearer {TestAuth.Jwt("acc_1")}", "/api/account"));
         using var live = await client.GetAsync("/health/live");
 
         var error = await ErrorEnvelopeTests.ErrorOfAsync(shed, HttpStatusCode.ServiceUnavailable);
         Assert.Equal("The service is overloaded. Try again shortly.", error["message"]!.GetValue<string>());
-        Assert.Equal("1", shed.Headers.GetValues("Retry-After").Single());
+        Assert.Equal("5", shed.Headers.GetValues("Retry-After").Single());
         Assert.Equal(HttpStatusCode.OK, live.StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await slow).StatusCode);
     }
@@ -103,6 +103,45 @@ public sealed class DatabaseFaultTests(PostgresFixture database) : IntegrationTe
         Assert.Equal("The request took too long. Try again shortly.", error["message"]!.GetValue<string>());
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(2), $"took {clock.Elapsed}");
         Assert.DoesNotContain(factory.Logs, l => l.Contains("Unhandled exception", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task TimeQueuedForATurnCountsAgainstTheRequestTimeout()
+    {
+        await SeedAccountAsync("acc_1", a => a.StripeCustomerId = "cus_1");
+        await using var stripe = await StripeStub.StartAsync();
+        var customer = stripe.Customer("cus_1");
+        customer.DefaultCard = new StubCard("pm_1", "visa", "4242", 1, 2030);
+        customer.Delay = TimeSpan.FromSeconds(20);
+        var settings = stripe.Settings(TimeSpan.FromSeconds(30));
+        settings["Server:MaxConcurrentRequests"] = "1";
+        settings["Server:RequestTimeout"] = "00:00:02";
+        await using var factory = new AccountApiFactory(Database.ConnectionString, settings);
+        using var client = factory.CreateClient();
+        await client.GetAsync("/health/ready");
+
+        // The first request holds the only slot (Stripe is slow); the next two queue behind it.
+        var first = TimedSendAsync(client);
+        await Signals.WaitUntilAsync(() => stripe.CallsFor("cus_1") == 1, TimeSpan.FromSeconds(10), "the first request holds the slot");
+        var second = TimedSendAsync(client);
+        var third = TimedSendAsync(client);
+        var answers = await Task.WhenAll(first, second, third);
+
+        foreach (var (response, elapsed) in answers)
+        {
+            var error = await ErrorEnvelopeTests.ErrorOfAsync(response, HttpStatusCode.ServiceUnavailable);
+            Assert.Equal("The request took too long. Try again shortly.", error["message"]!.GetValue<string>());
+            Assert.Equal("5", response.Headers.GetValues("Retry-After").Single());
+            Assert.True(elapsed < TimeSpan.FromSeconds(4), $"answered after {elapsed}, past the 2 s request timeout");
+            response.Dispose();
+        }
+    }
+
+    private static async Task<(HttpResponseMessage Response, TimeSpan Elapsed)> TimedSendAsync(HttpClient client)
+    {
+        var clock = Stopwatch.StartNew();
+        var response = await client.SendAsync(AuthenticationTests.Request($"Bearer {TestAuth.Jwt("acc_1")}", "/api/account"));
+        return (response, clock.Elapsed);
     }
 
     private string With(string extra) => $"{Database.ConnectionString};{extra}";

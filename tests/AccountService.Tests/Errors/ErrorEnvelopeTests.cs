@@ -73,7 +73,7 @@ public sealed class ErrorEnvelopeTests(PostgresFixture database, SharedApi api)
         Assert.Equal("VALIDATION_FAILED", error["code"]!.GetValue<string>());
         var detail = Assert.Single(error["details"]!.AsArray())!;
         Assert.Equal("X-Request-Id", detail["field"]!.GetValue<string>());
-        Assert.Equal("must be 1–128 printable ASCII characters", detail["message"]!.GetValue<string>());
+        Assert.Equal("must be sent once, as 1–128 printable ASCII characters other than a comma", detail["message"]!.GetValue<string>());
         Assert.Matches("^[0-9a-f]{32}$", response.Headers.GetValues("X-Request-Id").Single());
     }
 
@@ -127,6 +127,45 @@ public sealed class ErrorEnvelopeTests(PostgresFixture database, SharedApi api)
             Assert.StartsWith("The service is temporarily unavailable.", error["message"]!.GetValue<string>(), StringComparison.Ordinal);
             Assert.Equal("5", response.Headers.GetValues("Retry-After").Single());
         }
+    }
+
+    [Theory]
+    [InlineData("unknown route", HttpStatusCode.NotFound, "NOT_FOUND")]
+    [InlineData("wrong method", HttpStatusCode.MethodNotAllowed, "METHOD_NOT_ALLOWED")]
+    [InlineData("no credential", HttpStatusCode.Unauthorized, "UNAUTHORIZED")]
+    [InlineData("invalid header", HttpStatusCode.BadRequest, "INVALID_IDEMPOTENCY_KEY")]
+    [InlineData("no such account", HttpStatusCode.NotFound, "NOT_FOUND")]
+    public async Task EveryFailureCarriesTheEnvelopeTheRequestIdAndNoRetryAfterUnlessRetryable(string kind, HttpStatusCode status, string code)
+    {
+        await SeedAccountAsync("acc_1");
+        using var request = kind switch
+        {
+            "unknown route" => new HttpRequestMessage(HttpMethod.Get, "/v1/nothing"),
+            "wrong method" => AuthenticationTests.Request($"Bearer {TestAuth.Jwt("acc_1")}"),
+            "no credential" => new HttpRequestMessage(HttpMethod.Get, "/api/account"),
+            "invalid header" => AuthenticationTests.Request($"Bearer {TestAuth.Jwt("acc_1")}"),
+            _ => AuthenticationTests.Request($"Bearer {TestAuth.Jwt("acc_missing")}", "/api/account"),
+        };
+        if (kind == "wrong method")
+        {
+            request.Method = HttpMethod.Put;
+        }
+
+        if (kind == "invalid header")
+        {
+            request.Headers.Add("Idempotency-Key", new string('k', 256));
+        }
+
+        request.Headers.Add("X-Request-Id", $"failure-{code}");
+
+        using var response = await Client.SendAsync(request);
+
+        var error = await ErrorOfAsync(response, status);
+        Assert.Equal(code, error["code"]!.GetValue<string>());
+        Assert.Equal($"failure-{code}", response.Headers.GetValues("X-Request-Id").Single());
+        Assert.Equal("no-store", response.Headers.CacheControl?.ToString());
+        Assert.False(response.Headers.Contains("Retry-After"), $"{kind}: Retry-After on a {(int)status}");
+        Assert.Equal(status == HttpStatusCode.Unauthorized ? "Bearer" : null, response.Headers.WwwAuthenticate.SingleOrDefault()?.ToString());
     }
 
     [Fact]

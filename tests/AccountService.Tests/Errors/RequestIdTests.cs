@@ -1,11 +1,16 @@
+using System.Net;
+using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
 using AccountService.Tests.Auth;
 using AccountService.Tests.Infrastructure;
 
 namespace AccountService.Tests.Errors;
 
-public sealed class RequestIdTests(PostgresFixture database, SharedApi api)
+public sealed partial class RequestIdTests(PostgresFixture database, SharedApi api)
     : IntegrationTest(database), IClassFixture<SharedApi>
 {
+    private const string Rule = "must be sent once, as 1–128 printable ASCII characters other than a comma";
+
     [Fact]
     public async Task AValidCallerRequestIdIsEchoed()
     {
@@ -31,17 +36,46 @@ public sealed class RequestIdTests(PostgresFixture database, SharedApi api)
         Assert.NotEqual(ids[0], ids[1]);
     }
 
-    [Fact]
-    public async Task EveryLogLineOfARequestCarriesItsId()
+    [Theory]
+    [InlineData("two header lines")]
+    [InlineData("one line joined by a comma")]
+    public async Task TwoRequestIdsAreRejectedAsAnInvalidOneIs(string form)
     {
-        var (factory, client) = api.Get(Database.ConnectionString);
+        await SeedAccountAsync("acc_1");
+        var (_, client) = api.Get(Database.ConnectionString);
+        await using var raw = await RawHttp.ConnectAsync(client.BaseAddress!);
+        string[] ids = form == "two header lines" ? ["X-Request-Id: first-id", "X-Request-Id: second-id"] : ["X-Request-Id: first-id, second-id"];
+
+        await raw.SendGetAsync("/v1/accounts/me", [$"Authorization: Bearer {TestAuth.Jwt("acc_1")}", .. ids]);
+        var response = await raw.ReadResponseAsync(TimeSpan.FromSeconds(10));
+
+        Assert.Equal(400, response.Status);
+        var error = JsonNode.Parse(response.Body)!["error"]!;
+        Assert.Equal("VALIDATION_FAILED", error["code"]!.GetValue<string>());
+        var detail = Assert.Single(error["details"]!.AsArray())!;
+        Assert.Equal(("X-Request-Id", Rule), (detail["field"]!.GetValue<string>(), detail["message"]!.GetValue<string>()));
+        Assert.Matches("^[0-9a-f]{32}$", Assert.Single(response.Headers["X-Request-Id"]));
+    }
+
+    [Fact]
+    public async Task EveryLogLineOfARequestCarriesItsIdAndNoOtherRequestId()
+    {
+        await using var factory = new AccountApiFactory(Database.ConnectionString);
+        using var client = factory.CreateClient();
+        (await client.GetAsync("/health/live")).Dispose();
         using var request = AuthenticationTests.Request("Bearer ok_Zz0Zz0Zz_QQQQQQQQQQQQQQQQQQQQQQQQ");
         request.Headers.Add("X-Request-Id", "trace-me-7");
+        var before = factory.Logs.Count;
 
         using var response = await client.SendAsync(request);
 
-        var lines = factory.Logs.Where(l => l.Contains("API key rejected", StringComparison.Ordinal)).ToList();
-        Assert.NotEmpty(lines);
-        Assert.Contains(lines, l => l.Contains("RequestId=trace-me-7", StringComparison.Ordinal));
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+        var lines = factory.Logs.Skip(before).ToList();
+        Assert.Contains(lines, l => l.Contains("API key rejected", StringComparison.Ordinal));
+        Assert.True(lines.Count >= 3, $"expected the request to log several lines, got:\n{string.Join('\n', lines)}");
+        Assert.All(lines, line => Assert.Equal(["trace-me-7"], RequestIdScope().Matches(line).Select(m => m.Groups["id"].Value)));
     }
+
+    [GeneratedRegex(@"\bRequestId=(?<id>\S+)")]
+    private static partial Regex RequestIdScope();
 }

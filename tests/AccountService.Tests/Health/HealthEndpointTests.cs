@@ -1,10 +1,13 @@
 using System.Net;
 using System.Text.Json;
+using AccountService.Tests.Errors;
 using AccountService.Tests.Infrastructure;
+using Npgsql;
+using Xunit.Abstractions;
 
 namespace AccountService.Tests.Health;
 
-public sealed class HealthEndpointTests(PostgresFixture database) : IntegrationTest(database)
+public sealed class HealthEndpointTests(PostgresFixture database, ITestOutputHelper output) : IntegrationTest(database)
 {
     [Theory]
     [InlineData("/health/live")]
@@ -22,49 +25,73 @@ public sealed class HealthEndpointTests(PostgresFixture database) : IntegrationT
     }
 
     [Fact]
-    public async Task ReadyIs503WithTheEnvelopeWhileTheDatabaseIsStoppedAndRecoversWhenItReturns()
+    public async Task ReadyIs503WithTheEnvelopeWhileTheDatabaseIsDownAndRecoversWhenItReturns()
     {
-        // A server the tests started is stopped for real; an external one is stood in for by a closed port.
-        var stoppable = Database.Server.CanStop;
-        var connectionString = stoppable
-            ? Database.ConnectionString
-            : $"Host=127.0.0.1;Port={PostgresServer.FreeLoopbackPort()};Username=postgres;Timeout=3";
-        await using var factory = new AccountApiFactory(connectionString);
+        await using var proxy = PostgresProxy.Start(Database.ConnectionString);
+        await using var factory = new AccountApiFactory(proxy.ConnectionString);
         using var client = factory.CreateClient();
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/health/ready")).StatusCode);
 
-        if (stoppable)
-        {
-            Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/health/ready")).StatusCode);
-            await Database.StopServerAsync();
-        }
-
-        HttpResponseMessage down;
-        HttpStatusCode live;
-        try
-        {
-            down = await client.GetAsync("/health/ready");
-            live = (await client.GetAsync("/health/live")).StatusCode;
-        }
-        finally
-        {
-            if (stoppable)
+        proxy.TakeDown();
+        HttpResponseMessage? down = null;
+        await Signals.WaitUntilAsync(
+            async () =>
             {
-                await Database.StartServerAsync();
-            }
-        }
+                down?.Dispose();
+                down = await client.GetAsync("/health/ready");
+                return down.StatusCode != HttpStatusCode.OK;
+            },
+            TimeSpan.FromSeconds(10),
+            "/health/ready reports the database down");
+        using var live = await client.GetAsync("/health/live");
+        proxy.BringBack();
 
-        Assert.Equal(HttpStatusCode.ServiceUnavailable, down.StatusCode);
-        Assert.Equal(HttpStatusCode.OK, live);
-        using var json = JsonDocument.Parse(await down.Content.ReadAsStringAsync());
-        var error = json.RootElement.GetProperty("error");
-        Assert.Equal("SERVICE_UNAVAILABLE", error.GetProperty("code").GetString());
-        Assert.Equal("Not ready: database unavailable.", error.GetProperty("message").GetString());
-        Assert.Equal("https://orbitkit.io/api/errors/#service-unavailable", error.GetProperty("docUrl").GetString());
-        Assert.Equal(0, error.GetProperty("details").GetArrayLength());
-        if (stoppable)
+        var error = await ErrorEnvelopeTests.ErrorOfAsync(down!, HttpStatusCode.ServiceUnavailable);
+        Assert.Equal("SERVICE_UNAVAILABLE", error["code"]!.GetValue<string>());
+        Assert.Equal("Not ready: database unavailable.", error["message"]!.GetValue<string>());
+        Assert.Equal("https://orbitkit.io/api/errors/#service-unavailable", error["docUrl"]!.GetValue<string>());
+        Assert.Empty(error["details"]!.AsArray());
+        Assert.Equal("5", down!.Headers.GetValues("Retry-After").Single());
+        Assert.Equal(HttpStatusCode.OK, live.StatusCode);
+        await Signals.WaitUntilAsync(
+            async () => (await client.GetAsync("/health/ready")).StatusCode == HttpStatusCode.OK,
+            TimeSpan.FromSeconds(10),
+            "/health/ready recovers once the database is back");
+        down!.Dispose();
+    }
+
+    [Fact]
+    public async Task ThreeHundredConcurrentProbesCostTheDatabaseAHandfulOfConnections()
+    {
+        // A database of its own, so every backend counted is one the probes caused.
+        var probed = await Database.CreateDatabaseAsync("probes");
+        var name = new NpgsqlConnectionStringBuilder(probed).Database!;
+        await using var factory = new AccountApiFactory(probed);
+        using var client = factory.CreateClient();
+        await using var monitor = new NpgsqlConnection(Database.Server.ConnectionString);
+        await monitor.OpenAsync();
+
+        var peak = 0;
+        using var stopSampling = new CancellationTokenSource();
+        var sampling = Task.Run(async () =>
         {
-            Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/health/ready")).StatusCode);
-        }
+            await using var count = new NpgsqlCommand("SELECT count(*)::int FROM pg_stat_activity WHERE datname = $1", monitor) { Parameters = { new() { Value = name } } };
+            while (!stopSampling.IsCancellationRequested)
+            {
+                peak = Math.Max(peak, (int)(await count.ExecuteScalarAsync())!);
+            }
+        });
+        var statuses = await Task.WhenAll(Enumerable.Range(0, 300).Select(async _ =>
+        {
+            using var response = await client.GetAsync("/health/ready");
+            return response.StatusCode;
+        }));
+        await stopSampling.CancelAsync();
+        await sampling;
+
+        output.WriteLine($"300 concurrent /health/ready probes: peak {peak} backends on the probed database");
+        Assert.All(statuses, s => Assert.Equal(HttpStatusCode.OK, s));
+        Assert.True(peak <= 3, $"300 concurrent probes held {peak} backends");
     }
 
     [Theory]

@@ -7,7 +7,8 @@ namespace AccountService.Tests.Infrastructure;
 
 /// <summary>
 /// A bounded load generator for loopback targets: <c>connections</c> workers send requests until the duration or the
-/// request budget runs out, whichever comes first, and every answer is recorded with its time and latency.
+/// request budget runs out, whichever comes first, and every answer is recorded with its time and latency (and, when
+/// asked, reported as it arrives, so a test can act on what the load has seen so far).
 /// </summary>
 internal sealed class LoadRunner(Uri target, int connections)
 {
@@ -16,6 +17,7 @@ internal sealed class LoadRunner(Uri target, int connections)
         TimeSpan duration,
         int maxRequests = int.MaxValue,
         Func<int, HttpResponseMessage, string, string?>? check = null,
+        Action<Sample>? observe = null,
         CancellationToken stop = default)
     {
         using var handler = new SocketsHttpHandler { MaxConnectionsPerServer = connections, PooledConnectionLifetime = TimeSpan.FromMinutes(5) };
@@ -41,7 +43,9 @@ internal sealed class LoadRunner(Uri target, int connections)
                     // Stopping only stops new requests; the ones in flight run to their answer.
                     using var response = await http.SendAsync(message, CancellationToken.None);
                     var body = await response.Content.ReadAsStringAsync(CancellationToken.None);
-                    samples.Enqueue(new Sample(started, clock.Elapsed - started, (int)response.StatusCode, check?.Invoke(n, response, body), body));
+                    var sample = new Sample(started, clock.Elapsed - started, (int)response.StatusCode, check?.Invoke(n, response, body), body);
+                    samples.Enqueue(sample);
+                    observe?.Invoke(sample);
                 }
                 catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
                 {

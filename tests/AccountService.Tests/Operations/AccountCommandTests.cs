@@ -47,31 +47,35 @@ public sealed class AccountCommandTests(PostgresFixture database) : IntegrationT
     }
 
     [Theory]
-    [InlineData("BASIC")]
-    [InlineData("PRO")]
-    [InlineData("ENTERPRISE")]
-    [InlineData("TRIAL")]
-    public async Task CreateAcceptsEveryTier(string tier)
+    [InlineData("BASIC", nameof(AccountTier.Basic))]
+    [InlineData("PRO", nameof(AccountTier.Pro))]
+    [InlineData("ENTERPRISE", nameof(AccountTier.Enterprise))]
+    [InlineData("TRIAL", nameof(AccountTier.Trial))]
+    public async Task CreateStoresEveryTier(string tier, string stored)
     {
         var result = await RunCliAsync("accounts", "create", "--id", "acc_t", "--name", "T", "--tier", tier);
 
         Assert.Equal(0, result.ExitCode);
-        Assert.Equal(1, await CountAsync());
+        await using var db = CreateDbContext();
+        var account = await db.Accounts.SingleAsync();
+        Assert.Equal(("acc_t", stored, AccountStatus.Enabled), (account.Id, account.Tier.ToString(), account.Status));
     }
 
     [Theory]
-    [InlineData("ONBOARDING")]
-    [InlineData("ENABLED")]
-    [InlineData("DISABLED_BY_ADMIN")]
-    [InlineData("DISABLED_QUOTA_REACHED")]
-    [InlineData("TRIAL_CANCELLED")]
-    [InlineData("STRIPE_PENDING_RESOURCES")]
-    public async Task CreateAcceptsEveryStatus(string status)
+    [InlineData("ONBOARDING", nameof(AccountStatus.Onboarding))]
+    [InlineData("ENABLED", nameof(AccountStatus.Enabled))]
+    [InlineData("DISABLED_BY_ADMIN", nameof(AccountStatus.DisabledByAdmin))]
+    [InlineData("DISABLED_QUOTA_REACHED", nameof(AccountStatus.DisabledQuotaReached))]
+    [InlineData("TRIAL_CANCELLED", nameof(AccountStatus.TrialCancelled))]
+    [InlineData("STRIPE_PENDING_RESOURCES", nameof(AccountStatus.StripePendingResources))]
+    public async Task CreateStoresEveryStatus(string status, string stored)
     {
         var result = await RunCliAsync("accounts", "create", "--id", "acc_s", "--name", "S", "--status", status);
 
         Assert.Equal(0, result.ExitCode);
-        Assert.Equal(1, await CountAsync());
+        await using var db = CreateDbContext();
+        var account = await db.Accounts.SingleAsync();
+        Assert.Equal(("acc_s", AccountTier.Basic, stored), (account.Id, account.Tier, account.Status.ToString()));
     }
 
     [Theory]

@@ -84,17 +84,20 @@ public sealed class AppCommandTests(PostgresFixture database) : IntegrationTest(
     }
 
     [Theory]
-    [InlineData("none")]
-    [InlineData("active")]
-    [InlineData("past_due")]
-    [InlineData("canceled")]
-    public async Task SubscriptionsSetAcceptsEveryStatus(string status)
+    [InlineData("none", nameof(SubscriptionStatus.None))]
+    [InlineData("active", nameof(SubscriptionStatus.Active))]
+    [InlineData("past_due", nameof(SubscriptionStatus.PastDue))]
+    [InlineData("canceled", nameof(SubscriptionStatus.Canceled))]
+    public async Task SubscriptionsSetStoresEveryStatus(string status, string stored)
     {
-        await RunCliAsync("apps", "create", "--account", "acc_1", "--name", "A", "--id", "-Nst");
+        await RunCliAsync("apps", "create", "--account", "acc_1", "--name", "A", "--id", "-Nst", "--plan", "yearly");
 
         var result = await RunCliAsync("subscriptions", "set", "--app=-Nst", "--plan", "monthly", "--status", status);
 
         Assert.Equal(0, result.ExitCode);
+        await using var db = CreateDbContext();
+        var seat = await db.AppSubscriptions.SingleAsync();
+        Assert.Equal(("-Nst", PlanType.Monthly, stored, false), (seat.AppId, seat.PlanType, seat.Status.ToString(), seat.CancelAtPeriodEnd));
     }
 
     [Theory]

@@ -1,0 +1,69 @@
+using AccountService.Data;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+
+namespace AccountService.Health;
+
+/// <summary>
+/// Readiness of the database: <c>SELECT 1</c> on a pooled connection (EF's <c>CanConnectAsync</c> would open a new,
+/// unpooled one per probe). Probes are answered from one check at a time: concurrent probes share the check in flight,
+/// and its result is reused for <see cref="Freshness"/>, so a burst of probes costs the database one query, not one
+/// connection each. Probes skip load shedding, so this is what bounds them.
+/// </summary>
+internal sealed class DatabaseReadinessCheck(IServiceScopeFactory scopes, TimeProvider time) : IHealthCheck
+{
+    public const string Name = "database";
+
+    /// <summary>How long a result answers later probes.</summary>
+    public static readonly TimeSpan Freshness = TimeSpan.FromSeconds(1);
+
+    // A check is not tied to any one probe's cancellation; the connection string's timeouts bound it, and this too.
+    private static readonly TimeSpan CheckTimeout = TimeSpan.FromSeconds(5);
+
+    private readonly Lock _gate = new();
+    private Task<HealthCheckResult>? _current;
+    private long _finishedAt;
+
+    public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+    {
+        lock (_gate)
+        {
+            if (_current is null || (_current.IsCompleted && time.GetElapsedTime(_finishedAt) >= Freshness))
+            {
+                _current = RunAsync(context.Registration.FailureStatus);
+            }
+
+            return _current.WaitAsync(cancellationToken);
+        }
+    }
+
+    private async Task<HealthCheckResult> RunAsync(HealthStatus failureStatus)
+    {
+        try
+        {
+            using var timeout = new CancellationTokenSource(CheckTimeout, time);
+            await using var scope = scopes.CreateAsyncScope();
+            var db = scope.ServiceProvider.GetRequiredService<AccountDbContext>();
+            await db.Database.ExecuteSqlRawAsync("SELECT 1", timeout.Token);
+            return HealthCheckResult.Healthy();
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            return new HealthCheckResult(failureStatus, "The database did not answer.", ex);
+        }
+        finally
+        {
+            _finishedAt = time.GetTimestamp();
+        }
+    }
+}
+
+internal static class DatabaseReadinessCheckExtensions
+{
+    /// <summary>The database readiness check, tagged for <c>/health/ready</c>.</summary>
+    public static IHealthChecksBuilder AddDatabaseReadiness(this IHealthChecksBuilder checks)
+    {
+        checks.Services.AddSingleton<DatabaseReadinessCheck>();
+        return checks.AddCheck<DatabaseReadinessCheck>(DatabaseReadinessCheck.Name, tags: [HealthTags.Ready]);
+    }
+}
