@@ -18,6 +18,8 @@ internal sealed class AccountDbContext(DbContextOptions<AccountDbContext> option
 
     public DbSet<LastKnownCard> LastKnownCards => Set<LastKnownCard>();
 
+    public DbSet<ProcessedStripeEvent> ProcessedStripeEvents => Set<ProcessedStripeEvent>();
+
     protected override void OnModelCreating(ModelBuilder modelBuilder) =>
         modelBuilder.ApplyConfigurationsFromAssembly(typeof(AccountDbContext).Assembly);
 }
