@@ -12,7 +12,7 @@ using AccountService.Redis;
 using AccountService.Server;
 using AccountService.Telemetry;
 
-// With a verb (migrate, accounts, apps, subscriptions, keys, seed-demo, seed-bench, probe) the binary is the operator CLI.
+// With a verb (migrate, accounts, apps, subscriptions, keys, seed-demo, seed-bench, probe, stripe) the binary is the operator CLI.
 if (OperatorCommands.IsCommand(args))
 {
     return await OperatorCommands.RunAsync(args, Console.Out, Console.Error);
@@ -27,7 +27,7 @@ builder.AddAccountAuth();       // Bearer: OrbitKit API keys and JWTs end in the
 builder.AddCallers();           // known callers from memory, kept current by the database's change notifications
 builder.AddSharedRedis();        // optional Redis (ConnectionStrings:Redis): budgets shared by every replica
 builder.AddAccountRateLimits(); // per account, or per IP without a valid credential; IETF RateLimit headers
-builder.AddBilling();           // Stripe card lookup with a per-customer cache and a time budget
+builder.AddBilling();           // Stripe card lookup with a per-customer cache and a time budget; Stripe's webhooks
 builder.AddAccounts();          // account lookup, source-generated JSON
 builder.AddApiDocs();           // Swashbuckle document and Swagger UI (OpenApi:Enabled; on in Development)
 builder.AddTelemetry();         // OpenTelemetry over OTLP when OTEL_EXPORTER_OTLP_ENDPOINT is set
@@ -43,6 +43,7 @@ app.UseAccountRateLimits();     // after authentication: the limit follows the a
 app.UseAuthorization();
 app.MapHealthEndpoints();       // /health/live, /health/ready
 app.MapAccountEndpoints();      // /v1/accounts/me, /api/account
+app.MapStripeWebhooks();        // /webhooks/stripe: signed events keep seats and cards as Stripe has them
 
 await app.RunAsync();
 return 0;

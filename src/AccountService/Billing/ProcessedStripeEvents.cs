@@ -47,19 +47,19 @@ internal sealed partial class ProcessedStripeEvents(
         using var timer = new PeriodicTimer(PurgeInterval, time);
         try
         {
-            do
+            while (await timer.WaitForNextTickAsync(stoppingToken))
             {
                 try
                 {
                     var purged = await PurgeAsync(stoppingToken);
                     LogPurged(logger, purged);
                 }
-                catch (Exception ex) when (ex is not OperationCanceledException && DatabaseFaults.IsUnavailable(ex))
+                catch (Exception ex) when (ex is not OperationCanceledException)
                 {
+                    // A purge that fails (the database is down) is only late; the next tick tries again.
                     LogPurgeFailed(logger, ex.GetType().Name);
                 }
             }
-            while (await timer.WaitForNextTickAsync(stoppingToken));
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
