@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Text.RegularExpressions;
 using AccountService.Auth;
+using AccountService.Billing;
 using AccountService.Data;
 using FluentValidation;
 using Microsoft.EntityFrameworkCore;
@@ -11,12 +12,12 @@ namespace AccountService.Operations;
 
 /// <summary>
 /// The operator CLI: the same binary with a verb (<c>migrate</c>, <c>accounts</c>, <c>apps</c>, <c>subscriptions</c>,
-/// <c>keys</c>, <c>seed-demo</c>) runs one command and exits; without one it serves HTTP. Every command runs in one
+/// <c>keys</c>, <c>seed-demo</c>, <c>stripe</c>) runs one command and exits; without one it serves HTTP. Every command runs in one
 /// transaction, so a failure writes nothing. Exit codes: 0 ok, 1 failed, 2 bad command line.
 /// </summary>
 internal static partial class OperatorCommands
 {
-    private static readonly string[] Verbs = ["migrate", "accounts", "apps", "subscriptions", "keys", "seed-demo", "seed-bench", "probe"];
+    private static readonly string[] Verbs = ["migrate", "accounts", "apps", "subscriptions", "keys", "seed-demo", "seed-bench", "probe", "stripe"];
 
     public static readonly Option<bool> Json = new("--json")
     {
@@ -45,6 +46,7 @@ internal static partial class OperatorCommands
             KeyCommands.Build(runner),
             DemoSeed.Build(runner),
             BenchSeed.Build(runner),
+            StripeCommands.Build(runner),
             ProbeCommand.Build(output, error),
         };
 
@@ -105,7 +107,8 @@ internal static partial class OperatorCommands
                     services.GetRequiredService<ApiKeyHasher>(),
                     services.GetRequiredService<TimeProvider>(),
                     output,
-                    parseResult.GetValue(Json));
+                    parseResult.GetValue(Json),
+                    services);
 
                 if (!transactional)
                 {
@@ -154,6 +157,7 @@ internal static partial class OperatorCommands
             builder.Services.AddSingleton(TimeProvider.System);
             builder.AddAccountData();
             builder.AddApiKeyHashing();
+            builder.AddStripeApi();
             return builder.Build();
         }
 

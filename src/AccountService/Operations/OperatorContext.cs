@@ -5,7 +5,13 @@ using AccountService.Data;
 namespace AccountService.Operations;
 
 /// <summary>What one operator command works with: the database (inside the command's transaction) and its output.</summary>
-internal sealed class OperatorContext(AccountDbContext db, ApiKeyHasher hasher, TimeProvider time, TextWriter output, bool json)
+internal sealed class OperatorContext(
+    AccountDbContext db,
+    ApiKeyHasher hasher,
+    TimeProvider time,
+    TextWriter output,
+    bool json,
+    IServiceProvider services)
 {
     private static readonly JsonSerializerOptions JsonOutput = new(JsonSerializerDefaults.Web);
 
@@ -14,6 +20,9 @@ internal sealed class OperatorContext(AccountDbContext db, ApiKeyHasher hasher, 
     public ApiKeyHasher Hasher { get; } = hasher;
 
     public TimeProvider Time { get; } = time;
+
+    /// <summary>The command's scope, for what few commands need (Stripe's client for <c>stripe sync</c>).</summary>
+    public IServiceProvider Services { get; } = services;
 
     /// <summary>Writes <paramref name="value"/> as one JSON line with <c>--json</c>, else the human text.</summary>
     public void Report<T>(T value, string human) => output.WriteLine(json ? Serialize(value) : human);
