@@ -29,6 +29,7 @@ internal sealed partial class SubscriptionSync(AccountDbContext db, TimeProvider
         {
             if (stripeEvent is not null && !await ProcessedStripeEvents.TryRecordAsync(db, stripeEvent.Id, stripeEvent.Type, asOf, ct))
             {
+                LogApplied(logger, subscription.Id, SyncOutcome.Duplicate, 0);
                 return SyncResult.Duplicate;
             }
 
