@@ -27,7 +27,7 @@ builder.AddAccountAuth();       // Bearer: OrbitKit API keys and JWTs end in the
 builder.AddCallers();           // known callers from memory, kept current by the database's change notifications
 builder.AddSharedRedis();        // optional Redis (ConnectionStrings:Redis): budgets shared by every replica
 builder.AddAccountRateLimits(); // per account, or per IP without a valid credential; IETF RateLimit headers
-builder.AddBilling();           // Stripe card lookup with a per-customer cache and a time budget; Stripe's webhooks
+builder.AddBilling();           // Stripe card lookup with a per-customer cache and a time budget
 builder.AddAccounts();          // account lookup, source-generated JSON
 builder.AddApiDocs();           // Swashbuckle document and Swagger UI (OpenApi:Enabled; on in Development)
 builder.AddTelemetry();         // OpenTelemetry over OTLP when OTEL_EXPORTER_OTLP_ENDPOINT is set

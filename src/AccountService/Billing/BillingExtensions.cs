@@ -1,5 +1,4 @@
 using AccountService.Configuration;
-using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Stripe;
 
@@ -13,39 +12,10 @@ internal static class BillingExtensions
     /// The payment card lookup: one <see cref="StripeClient"/> over an <see cref="IHttpClientFactory"/> client, a
     /// per-customer card cache (HybridCache), the last known cards in PostgreSQL, and Polly's breaker and time budget
     /// around every Stripe lookup. Without <c>Stripe:SecretKey</c> the service starts with one warning and shows no cards.
-    /// Stripe's signed webhooks keep seats and cards current; without <c>Stripe:WebhookSecret</c> their route answers 404.
+    /// Stripe's signed webhooks and <c>stripe sync</c> keep seats and cards as Stripe has them; without
+    /// <c>Stripe:WebhookSecret</c> the webhook route answers 404.
     /// </summary>
     public static IHostApplicationBuilder AddBilling(this IHostApplicationBuilder builder)
-    {
-        builder.AddStripeApi();
-        builder.Services.AddHybridCache();
-        builder.Services.AddStripeResilience();
-        builder.Services.AddSingleton<LastKnownCards>();
-        builder.Services.AddSingleton<StripeBillingLookup>();
-        builder.Services.AddSingleton<IBillingLookup>(services =>
-            services.GetRequiredService<IOptions<StripeOptions>>().Value.HasSecretKey
-                ? services.GetRequiredService<StripeBillingLookup>()
-                : new NoPaymentProvider());
-        builder.Services.AddStartupWarning(
-            services => !services.GetRequiredService<IOptions<StripeOptions>>().Value.HasSecretKey,
-            "No Stripe:SecretKey is configured: paymentMethod is null for every account");
-
-        // Stripe's webhooks: the signature check, the event handler, and the purge of processed-event records.
-        builder.Services.AddSingleton<StripeWebhookVerifier>();
-        builder.Services.AddScoped<StripeEventHandler>();
-        builder.Services.AddSingleton<ProcessedStripeEvents>();
-        builder.Services.AddHostedService(services => services.GetRequiredService<ProcessedStripeEvents>());
-        builder.Services.AddStartupWarning(
-            services => !services.GetRequiredService<IOptions<StripeOptions>>().Value.HasWebhookSecret,
-            "No Stripe:WebhookSecret is configured: POST /webhooks/stripe answers 404");
-        return builder;
-    }
-
-    /// <summary>
-    /// Stripe's API and the subscription sync, also for the operator CLI (<c>stripe sync</c>): the options, one
-    /// <see cref="StripeClient"/> over an <see cref="IHttpClientFactory"/> client.
-    /// </summary>
-    public static IHostApplicationBuilder AddStripeApi(this IHostApplicationBuilder builder)
     {
         builder.Services.AddOptions<StripeOptions>()
             .BindConfiguration(StripeOptions.Section)
@@ -69,8 +39,28 @@ internal static class BillingExtensions
             });
         });
 
-        builder.Services.TryAddSingleton(TimeProvider.System);
+        builder.Services.AddHybridCache();
+        builder.Services.AddStripeResilience();
+        builder.Services.AddSingleton<LastKnownCards>();
+        builder.Services.AddSingleton<StripeBillingLookup>();
+        builder.Services.AddSingleton<IBillingLookup>(services =>
+            services.GetRequiredService<IOptions<StripeOptions>>().Value.HasSecretKey
+                ? services.GetRequiredService<StripeBillingLookup>()
+                : new NoPaymentProvider());
+        builder.Services.AddStartupWarning(
+            services => !services.GetRequiredService<IOptions<StripeOptions>>().Value.HasSecretKey,
+            "No Stripe:SecretKey is configured: paymentMethod is null for every account");
+
+        // Stripe's webhooks and `stripe sync`: the signature check, the one subscription sync, the event handler, and
+        // the purge of processed-event records.
+        builder.Services.AddSingleton<StripeWebhookVerifier>();
         builder.Services.AddScoped<SubscriptionSync>();
+        builder.Services.AddScoped<StripeEventHandler>();
+        builder.Services.AddSingleton<ProcessedStripeEvents>();
+        builder.Services.AddHostedService(services => services.GetRequiredService<ProcessedStripeEvents>());
+        builder.Services.AddStartupWarning(
+            services => !services.GetRequiredService<IOptions<StripeOptions>>().Value.HasWebhookSecret,
+            "No Stripe:WebhookSecret is configured: POST /webhooks/stripe answers 404");
         return builder;
     }
 }

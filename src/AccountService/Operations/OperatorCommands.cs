@@ -157,7 +157,7 @@ internal static partial class OperatorCommands
             builder.Services.AddSingleton(TimeProvider.System);
             builder.AddAccountData();
             builder.AddApiKeyHashing();
-            builder.AddStripeApi();
+            builder.AddBilling(); // Stripe's client and the subscription sync for `stripe sync`; nothing here starts
             return builder.Build();
         }
 
