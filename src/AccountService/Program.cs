@@ -13,7 +13,7 @@ using AccountService.Redis;
 using AccountService.Server;
 using AccountService.Telemetry;
 
-// With a verb (migrate, accounts, apps, subscriptions, keys, seed-demo, seed-bench, probe) the binary is the operator CLI.
+// With a verb (migrate, accounts, apps, subscriptions, keys, seed-demo, seed-bench, probe, stripe) the binary is the operator CLI.
 if (OperatorCommands.IsCommand(args))
 {
     return await OperatorCommands.RunAsync(args, Console.Out, Console.Error);
@@ -46,6 +46,7 @@ app.UseAuthorization();
 app.MapHealthEndpoints();       // /health/live, /health/ready
 app.MapAccountEndpoints();      // /v1/accounts/me, /api/account
 app.MapApiKeyEndpoints();       // /api/api-keys: create (Idempotency-Key), list, revoke; user sessions only
+app.MapStripeWebhooks();        // /webhooks/stripe: signed events keep seats and cards as Stripe has them
 
 await app.RunAsync();
 return 0;

@@ -16,6 +16,12 @@ internal sealed class AppSubscription
 
     public string? StripeSubscriptionId { get; set; }
 
+    /// <summary>
+    /// Stripe's time of the last state applied to the seat: the <c>created</c> of the last event, or when
+    /// <c>stripe sync</c> read the subscription. Older events are ignored.
+    /// </summary>
+    public DateTimeOffset? StripeStateAt { get; set; }
+
     public DateTimeOffset UpdatedAt { get; set; }
 }
 

@@ -21,5 +21,8 @@ internal sealed class AppSubscriptionConfiguration : IEntityTypeConfiguration<Ap
         builder.Property(s => s.Status).HasConversion(StoredNames.SubscriptionStatus.Converter).HasMaxLength(16);
         builder.Property(s => s.StripeSubscriptionId).HasMaxLength(Limits.ExternalIdLength);
         builder.Property(s => s.UpdatedAt).HasDefaultValueSql("now()");
+
+        // Stripe's webhooks and `stripe sync` find seats by their subscription.
+        builder.HasIndex(s => s.StripeSubscriptionId);
     }
 }

@@ -14,6 +14,8 @@ internal static class BillingExtensions
     /// The payment card lookup: one <see cref="StripeClient"/> over an <see cref="IHttpClientFactory"/> client, a
     /// per-customer card cache (HybridCache), the last known cards in PostgreSQL, and Polly's breaker and time budget
     /// around every Stripe lookup. Without <c>Stripe:SecretKey</c> the service starts with one warning and shows no cards.
+    /// Stripe's signed webhooks and <c>stripe sync</c> keep seats and cards as Stripe has them; without
+    /// <c>Stripe:WebhookSecret</c> the webhook route answers 404.
     /// </summary>
     public static IHostApplicationBuilder AddBilling(this IHostApplicationBuilder builder)
     {
@@ -63,6 +65,17 @@ internal static class BillingExtensions
         builder.Services.AddStartupWarning(
             services => !services.GetRequiredService<IOptions<StripeOptions>>().Value.HasSecretKey,
             "No Stripe:SecretKey is configured: paymentMethod is null for every account");
+
+        // Stripe's webhooks and `stripe sync`: the signature check, the one subscription sync, the event handler, and
+        // the purge of processed-event records.
+        builder.Services.AddSingleton<StripeWebhookVerifier>();
+        builder.Services.AddScoped<SubscriptionSync>();
+        builder.Services.AddScoped<StripeEventHandler>();
+        builder.Services.AddSingleton<ProcessedStripeEvents>();
+        builder.Services.AddHostedService(services => services.GetRequiredService<ProcessedStripeEvents>());
+        builder.Services.AddStartupWarning(
+            services => !services.GetRequiredService<IOptions<StripeOptions>>().Value.HasWebhookSecret,
+            "No Stripe:WebhookSecret is configured: POST /webhooks/stripe answers 404");
         return builder;
     }
 }

@@ -10,6 +10,12 @@ internal sealed class StripeOptions : IValidatableObject
     /// <summary>The Stripe secret key (environment only: <c>Stripe__SecretKey</c>).</summary>
     public string? SecretKey { get; set; }
 
+    /// <summary>
+    /// The signing secret of the webhook endpoint (<c>whsec_…</c>; environment only: <c>Stripe__WebhookSecret</c>).
+    /// Without it <c>POST /webhooks/stripe</c> answers 404.
+    /// </summary>
+    public string? WebhookSecret { get; set; }
+
     /// <summary>Stripe's API root; tests and compose point it at a stub or stripe-mock.</summary>
     public Uri ApiBase { get; set; } = new("https://api.stripe.com");
 
@@ -38,6 +44,8 @@ internal sealed class StripeOptions : IValidatableObject
     public int MaxNetworkRetries { get; set; } = 2;
 
     public bool HasSecretKey => !string.IsNullOrWhiteSpace(SecretKey);
+
+    public bool HasWebhookSecret => !string.IsNullOrWhiteSpace(WebhookSecret);
 
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {

@@ -25,6 +25,8 @@ internal sealed class AccountDbContext(DbContextOptions<AccountDbContext> option
     /// <summary>The Data Protection key ring, shared by every replica (see <c>AddApiKeys</c>).</summary>
     public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
 
+    public DbSet<ProcessedStripeEvent> ProcessedStripeEvents => Set<ProcessedStripeEvent>();
+
     protected override void OnModelCreating(ModelBuilder modelBuilder) =>
         modelBuilder.ApplyConfigurationsFromAssembly(typeof(AccountDbContext).Assembly);
 }

@@ -25,6 +25,10 @@ internal sealed class ApiErrors(IOptions<ErrorOptions> options)
     public ErrorResult Result(string code, string message, IReadOnlyList<ErrorDetail>? details = null) =>
         new(this, code, message, details, status: null);
 
+    /// <summary>413: a body over the endpoint's limit, refused before it is read whole.</summary>
+    public ErrorResult TooLarge(string message) =>
+        new(this, ErrorCodes.ValidationFailed, message, details: null, StatusCodes.Status413PayloadTooLarge);
+
     /// <summary>503: a dependency is down and the request may be retried as it is; <paramref name="code"/> names what.</summary>
     public ErrorResult Unavailable(string code, string message) =>
         new(this, code, message, details: null, StatusCodes.Status503ServiceUnavailable);

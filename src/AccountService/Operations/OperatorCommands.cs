@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Text.RegularExpressions;
 using AccountService.ApiKeys;
 using AccountService.Auth;
+using AccountService.Billing;
 using AccountService.Data;
 using FluentValidation;
 using Microsoft.EntityFrameworkCore;
@@ -12,12 +13,12 @@ namespace AccountService.Operations;
 
 /// <summary>
 /// The operator CLI: the same binary with a verb (<c>migrate</c>, <c>accounts</c>, <c>apps</c>, <c>subscriptions</c>,
-/// <c>keys</c>, <c>seed-demo</c>) runs one command and exits; without one it serves HTTP. Every command runs in one
+/// <c>keys</c>, <c>seed-demo</c>, <c>stripe</c>) runs one command and exits; without one it serves HTTP. Every command runs in one
 /// transaction, so a failure writes nothing. Exit codes: 0 ok, 1 failed, 2 bad command line.
 /// </summary>
 internal static partial class OperatorCommands
 {
-    private static readonly string[] Verbs = ["migrate", "accounts", "apps", "subscriptions", "keys", "seed-demo", "seed-bench", "probe"];
+    private static readonly string[] Verbs = ["migrate", "accounts", "apps", "subscriptions", "keys", "seed-demo", "seed-bench", "probe", "stripe"];
 
     public static readonly Option<bool> Json = new("--json")
     {
@@ -53,6 +54,7 @@ internal static partial class OperatorCommands
             KeyCommands.Build(runner),
             DemoSeed.Build(runner),
             BenchSeed.Build(runner),
+            StripeCommands.Build(runner),
             ProbeCommand.Build(output, error),
         };
 
@@ -125,7 +127,8 @@ internal static partial class OperatorCommands
                     services.GetRequiredService<ApiKeyService>(),
                     services.GetRequiredService<TimeProvider>(),
                     transactional ? report : output,
-                    parseResult.GetValue(Json));
+                    parseResult.GetValue(Json),
+                    services);
 
                 if (!transactional)
                 {
@@ -177,6 +180,7 @@ internal static partial class OperatorCommands
             builder.AddAccountData();
             builder.AddApiKeyHashing();
             builder.AddApiKeyRules();
+            builder.AddBilling(); // Stripe's client and the subscription sync for `stripe sync`; nothing here starts
             return builder.Build();
         }
 

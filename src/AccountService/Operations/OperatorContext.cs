@@ -12,7 +12,8 @@ internal sealed class OperatorContext(
     ApiKeyService keys,
     TimeProvider time,
     TextWriter output,
-    bool json)
+    bool json,
+    IServiceProvider services)
 {
     private static readonly JsonSerializerOptions JsonOutput = new(JsonSerializerDefaults.Web);
 
@@ -24,6 +25,9 @@ internal sealed class OperatorContext(
     public ApiKeyService Keys { get; } = keys;
 
     public TimeProvider Time { get; } = time;
+
+    /// <summary>The command's scope, for what few commands need (Stripe's client for <c>stripe sync</c>).</summary>
+    public IServiceProvider Services { get; } = services;
 
     /// <summary>Writes <paramref name="value"/> as one JSON line with <c>--json</c>, else the human text.</summary>
     public void Report<T>(T value, string human) => output.WriteLine(json ? Serialize(value) : human);

@@ -28,7 +28,8 @@ internal static class RateLimitExtensions
     /// <summary>
     /// Per account for authenticated callers, per client IP for everyone else (missing or failed credentials,
     /// unknown routes, wrong methods), so guessing keys from one address cannot use up an account's budget. Endpoints
-    /// marked <c>DisableRateLimiting</c> (health probes) are exempt. Authentication runs inside, once, and its result is
+    /// marked <c>DisableRateLimiting</c> (health probes) are exempt, and so are requests correctly signed for an
+    /// <see cref="ISignedEndpoint"/> (Stripe's webhook deliveries). Authentication runs inside, once, and its result is
     /// reused by authorization.
     /// </summary>
     public static IApplicationBuilder UseAccountRateLimits(this IApplicationBuilder app) =>
@@ -56,6 +57,13 @@ internal sealed class AccountRateLimiter : IDisposable
     {
         var endpoint = context.GetEndpoint();
         if (endpoint?.Metadata.GetMetadata<DisableRateLimitingAttribute>() is not null)
+        {
+            await next(context);
+            return;
+        }
+
+        // 0. A request signed for its route (Stripe's webhook) spends no budget; an unsigned one goes on like any other.
+        if (endpoint?.Metadata.GetMetadata<ISignedEndpoint>() is { } signed && await signed.IsSignedAsync(context))
         {
             await next(context);
             return;

@@ -21,7 +21,7 @@ public sealed class MigrationTests(PostgresFixture database) : IntegrationTest(d
         var tables = await QueryStringsAsync(
             empty,
             "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY table_name");
-        Assert.Equal(["__EFMigrationsHistory", "accounts", "api_keys", "app_subscriptions", "apps", "data_protection_keys", "idempotency_records", "last_known_cards"], tables);
+        Assert.Equal(["__EFMigrationsHistory", "accounts", "api_keys", "app_subscriptions", "apps", "data_protection_keys", "idempotency_records", "last_known_cards", "processed_stripe_events"], tables);
     }
 
     [Fact]

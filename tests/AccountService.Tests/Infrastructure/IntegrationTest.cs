@@ -49,15 +49,22 @@ public abstract class IntegrationTest(PostgresFixture database) : IAsyncLifetime
     /// <summary>Runs an operator command in process against the test database, as the binary would.</summary>
     internal Task<CliResult> RunCliAsync(params string[] args) => RunCliOnAsync(Database.ConnectionString, args);
 
-    internal static async Task<CliResult> RunCliOnAsync(string connectionString, params string[] args)
+    /// <summary>As <see cref="RunCliAsync(string[])"/>, with more settings (e.g. Stripe's).</summary>
+    internal Task<CliResult> RunCliWithAsync(IReadOnlyDictionary<string, string?> settings, params string[] args) =>
+        RunCliOnAsync(Database.ConnectionString, args, settings);
+
+    internal static Task<CliResult> RunCliOnAsync(string connectionString, params string[] args) =>
+        RunCliOnAsync(connectionString, args, settings: null);
+
+    private static async Task<CliResult> RunCliOnAsync(string connectionString, string[] args, IReadOnlyDictionary<string, string?>? settings)
     {
         using var output = new StringWriter();
         using var error = new StringWriter();
-        var exitCode = await OperatorCommands.RunAsync(
-            args,
-            output,
-            error,
-            new Dictionary<string, string?> { [DatabaseOptions.ConfigurationKey] = connectionString });
+        var configuration = new Dictionary<string, string?>(settings ?? new Dictionary<string, string?>())
+        {
+            [DatabaseOptions.ConfigurationKey] = connectionString,
+        };
+        var exitCode = await OperatorCommands.RunAsync(args, output, error, configuration);
         return new CliResult(exitCode, output.ToString(), error.ToString());
     }
 }

@@ -8,12 +8,13 @@ namespace AccountService.Tests.Infrastructure;
 /// <summary>
 /// Stripe's REST paths on 127.0.0.1, answering with Stripe-shaped JSON scripted per customer: a default card, other
 /// cards, deleted or unknown customers, failures, slowness and answers held until released; or an outage of every
-/// customer at once. Every call is recorded, so tests can count them.
+/// customer at once. Subscriptions are served as scripted with <see cref="Subscription"/>. Every call is recorded, so tests can count them.
 /// </summary>
 internal sealed class StripeStub : IAsyncDisposable
 {
     private readonly WebApplication _app;
     private readonly ConcurrentDictionary<string, StubCustomer> _customers = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, JsonObject> _subscriptions = new(StringComparer.Ordinal);
 
     private StripeStub(WebApplication app, string baseUrl)
     {
@@ -38,6 +39,9 @@ internal sealed class StripeStub : IAsyncDisposable
 
     public StubCustomer Customer(string id) => _customers.GetOrAdd(id, key => new StubCustomer(key));
 
+    /// <summary>What <c>GET /v1/subscriptions/{id}</c> answers (see <see cref="StripeEvents.Subscription"/>); unknown ids get 404.</summary>
+    public void Subscription(JsonObject subscription) => _subscriptions[subscription["id"]!.GetValue<string>()] = subscription;
+
     public int CallsFor(string customerId) => Calls.Count(c => c.Contains($"/v1/customers/{customerId}", StringComparison.Ordinal));
 
     /// <summary>Waits until Stripe has been called for the customer more than <paramref name="seen"/> times.</summary>
@@ -57,6 +61,7 @@ internal sealed class StripeStub : IAsyncDisposable
         {
             app.MapGet("/v1/customers/{id}", (string id, HttpContext http) => stub!.AnswerAsync(id, http, listCards: false));
             app.MapGet("/v1/customers/{id}/payment_methods", (string id, HttpContext http) => stub!.AnswerAsync(id, http, listCards: true));
+            app.MapGet("/v1/subscriptions/{id}", (string id, HttpContext http) => stub!.AnswerSubscriptionAsync(id, http));
         });
         stub = new StripeStub(app, address);
         return stub;
@@ -154,6 +159,29 @@ internal sealed class StripeStub : IAsyncDisposable
                     ["rendering_options"] = null,
                 },
             });
+    }
+
+    private async Task AnswerSubscriptionAsync(string id, HttpContext http)
+    {
+        Calls.Enqueue($"{http.Request.Path}{http.Request.QueryString}");
+        if (Outage == StubOutage.ServerErrors)
+        {
+            await WriteAsync(http, 500, new JsonObject { ["error"] = new JsonObject { ["type"] = "api_error", ["message"] = "An unknown error occurred" } });
+            return;
+        }
+
+        await (_subscriptions.TryGetValue(id, out var subscription)
+            ? WriteAsync(http, 200, subscription.DeepClone())
+            : WriteAsync(http, 404, new JsonObject
+            {
+                ["error"] = new JsonObject
+                {
+                    ["type"] = "invalid_request_error",
+                    ["code"] = "resource_missing",
+                    ["message"] = $"No such subscription: '{id}'",
+                    ["param"] = "id",
+                },
+            }));
     }
 
     private static JsonObject PaymentMethod(StubCard card, string customerId) => new()

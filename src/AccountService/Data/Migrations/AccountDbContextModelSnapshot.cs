@@ -255,6 +255,10 @@ namespace AccountService.Data.Migrations
                         .HasColumnType("character varying(16)")
                         .HasColumnName("status");
 
+                    b.Property<DateTimeOffset?>("StripeStateAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("stripe_state_at");
+
                     b.Property<string>("StripeSubscriptionId")
                         .HasMaxLength(255)
                         .HasColumnType("character varying(255)")
@@ -268,6 +272,9 @@ namespace AccountService.Data.Migrations
 
                     b.HasKey("AppId")
                         .HasName("pk_app_subscriptions");
+
+                    b.HasIndex("StripeSubscriptionId")
+                        .HasDatabaseName("ix_app_subscriptions_stripe_subscription_id");
 
                     b.ToTable("app_subscriptions", null, t =>
                         {
@@ -320,6 +327,38 @@ namespace AccountService.Data.Migrations
                         {
                             t.HasCheckConstraint("ck_last_known_cards_whole_card", "num_nulls(payment_method_id, brand, last4, exp_month, exp_year) IN (0, 5)");
                         });
+                });
+
+            modelBuilder.Entity("AccountService.Billing.ProcessedStripeEvent", b =>
+                {
+                    b.Property<string>("EventId")
+                        .HasMaxLength(255)
+                        .HasColumnType("character varying(255)")
+                        .HasColumnName("event_id");
+
+                    b.Property<DateTimeOffset>("Created")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created");
+
+                    b.Property<DateTimeOffset>("ProcessedAt")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("processed_at")
+                        .HasDefaultValueSql("now()");
+
+                    b.Property<string>("Type")
+                        .IsRequired()
+                        .HasMaxLength(128)
+                        .HasColumnType("character varying(128)")
+                        .HasColumnName("type");
+
+                    b.HasKey("EventId")
+                        .HasName("pk_processed_stripe_events");
+
+                    b.HasIndex("ProcessedAt")
+                        .HasDatabaseName("ix_processed_stripe_events_processed_at");
+
+                    b.ToTable("processed_stripe_events", (string)null);
                 });
 
             modelBuilder.Entity("Microsoft.AspNetCore.DataProtection.EntityFrameworkCore.DataProtectionKey", b =>
