@@ -15,8 +15,9 @@ internal sealed class AppConfiguration : IEntityTypeConfiguration<App>
         builder.Property(a => a.Name).HasMaxLength(Limits.NameLength);
         builder.Property(a => a.CreatedAt).HasDefaultValueSql("now()");
 
-        // GET /api/account lists an account's apps ordered by name, then id: this index serves both.
-        builder.HasIndex(a => new { a.AccountId, a.Name, a.Id });
+        // An account's apps in byte order of name, then id: the order GET /api/account promises on every database
+        // collation, read straight from the index.
+        builder.HasIndex(a => new { a.AccountId, a.Name, a.Id }).UseCollation(null!, "C", "C");
 
         builder.HasOne(a => a.Subscription).WithOne().HasForeignKey<AppSubscription>(s => s.AppId).OnDelete(DeleteBehavior.Cascade);
     }

@@ -78,9 +78,39 @@ public sealed class MigrationTests(PostgresFixture database) : IntegrationTest(d
         // Caller's key by key id, account by id, its apps in response order, each app's seat by app id.
         Assert.Contains(indexes, i => i.Contains("pk_api_keys ON public.api_keys USING btree (key_id)", StringComparison.Ordinal));
         Assert.Contains(indexes, i => i.Contains("pk_accounts ON public.accounts USING btree (id)", StringComparison.Ordinal));
-        Assert.Contains(indexes, i => i.Contains("ix_apps_account_id_name_id ON public.apps USING btree (account_id, name, id)", StringComparison.Ordinal));
+        Assert.Contains(indexes, i => i.Contains("ix_apps_account_id_name_id ON public.apps USING btree (account_id, name COLLATE \"C\", id COLLATE \"C\")", StringComparison.Ordinal));
         Assert.Contains(indexes, i => i.Contains("pk_app_subscriptions ON public.app_subscriptions USING btree (app_id)", StringComparison.Ordinal));
         Assert.Contains(indexes, i => i.Contains("ix_api_keys_account_id ON public.api_keys USING btree (account_id)", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task AnAccountsAppsComeInByteOrderStraightFromTheIndexWithoutASort()
+    {
+        await ExecuteAsync("INSERT INTO accounts (id, name, tier, status, billing_type) VALUES ('acc_1', 'n', 'PRO', 'ENABLED', 'STRIPE')");
+        await ExecuteAsync("INSERT INTO apps (id, account_id, name) VALUES ('-Nb', 'acc_1', 'Same'), ('-NB', 'acc_1', 'Same'), ('-Na', 'acc_1', 'alpha'), ('-NZ', 'acc_1', 'Zulu')");
+        const string byteOrder = "SELECT id FROM apps WHERE account_id = 'acc_1' ORDER BY name COLLATE \"C\", id COLLATE \"C\"";
+
+        await using var connection = new NpgsqlConnection(Database.ConnectionString);
+        await connection.OpenAsync();
+        await using var transaction = await connection.BeginTransactionAsync();
+        await using (var noSeqScan = new NpgsqlCommand("SET LOCAL enable_seqscan = off", connection, transaction))
+        {
+            await noSeqScan.ExecuteNonQueryAsync();
+        }
+
+        var plan = new List<string>();
+        await using (var explain = new NpgsqlCommand("EXPLAIN " + byteOrder, connection, transaction))
+        await using (var reader = await explain.ExecuteReaderAsync())
+        {
+            while (await reader.ReadAsync())
+            {
+                plan.Add(reader.GetString(0));
+            }
+        }
+
+        Assert.Contains(plan, line => line.Contains("ix_apps_account_id_name_id", StringComparison.Ordinal));
+        Assert.DoesNotContain(plan, line => line.Contains("Sort", StringComparison.Ordinal));
+        Assert.Equal(["-NB", "-Nb", "-NZ", "-Na"], await QueryStringsAsync(Database.ConnectionString, byteOrder));
     }
 
     private async Task ExecuteAsync(string sql)

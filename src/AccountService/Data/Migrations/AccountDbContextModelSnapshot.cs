@@ -225,6 +225,8 @@ namespace AccountService.Data.Migrations
                     b.HasIndex("AccountId", "Name", "Id")
                         .HasDatabaseName("ix_apps_account_id_name_id");
 
+                    NpgsqlIndexBuilderExtensions.UseCollation(b.HasIndex("AccountId", "Name", "Id"), new[] { null, "C", "C" });
+
                     b.ToTable("apps", (string)null);
                 });
 
