@@ -23,5 +23,5 @@ internal static class DataExtensions
     }
 
     public static DbContextOptionsBuilder UseAccountDatabase(this DbContextOptionsBuilder options, string connectionString) =>
-        options.UseNpgsql(connectionString).UseSnakeCaseNamingConvention();
+        options.UseNpgsql(connectionString).UseSnakeCaseNamingConvention().AddInterceptors(BrokenConnections.Instance);
 }

@@ -9,7 +9,8 @@ internal static class DatabaseFaults
     private static readonly HashSet<string> UnavailableStates = ["57014", "57P01", "57P02", "57P03", "53300"];
 
     /// <summary>
-    /// Connection refused or reset, pool exhausted, timeouts, the server shutting down or out of connections. Other
+    /// Connection refused or reset, pool exhausted, timeouts, the server shutting down or out of connections, a command
+    /// whose connection broke under it (<see cref="BrokenConnections"/>). Other
     /// errors the server returns for a statement are bugs, not outages.
     /// </summary>
     public static bool IsUnavailable(Exception exception)
@@ -17,6 +18,7 @@ internal static class DatabaseFaults
         for (var ex = exception; ex is not null; ex = ex.InnerException)
         {
             if (ex is NpgsqlException { IsTransient: true } or TimeoutException
+                || BrokenConnections.Marked(ex)
                 || (ex is PostgresException pg && UnavailableStates.Contains(pg.SqlState)))
             {
                 return true;

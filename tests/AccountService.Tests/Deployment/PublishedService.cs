@@ -69,6 +69,10 @@ public sealed class ServiceProcess : IAsyncDisposable
 
     public int ExitCode => _process.ExitCode;
 
+    /// <summary>The lines logged at Error or above, for a failing assertion's message.</summary>
+    public string ErrorLines() =>
+        string.Join('\n', Lines.Where(l => l.Contains("\"LogLevel\":\"Error\"", StringComparison.Ordinal) || l.Contains("\"LogLevel\":\"Critical\"", StringComparison.Ordinal)));
+
     /// <summary>Peak resident memory so far (VmHWM), in MiB.</summary>
     public double PeakRssMiB
     {

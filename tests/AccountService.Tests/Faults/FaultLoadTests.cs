@@ -109,7 +109,7 @@ public sealed class FaultLoadTests(PostgresFixture database, PublishedService pu
         Assert.Equal(503, readyDuringOutage);
         Assert.NotEmpty(outage);
         Assert.Equal(0, result.TransportErrors);
-        Assert.All(result.Samples, s => Assert.True(s.Status is 200 or 503, $"status {s.Status}: {s.Body}"));
+        Assert.All(result.Samples, s => Assert.True(s.Status is 200 or 503, $"status {s.Status}: {s.Body}\n{service.ErrorLines()}"));
         Assert.All(outage, s => Assert.Contains("\"code\":\"SERVICE_UNAVAILABLE\"", s.Body, StringComparison.Ordinal));
         Assert.True(result.Percentile(100) < 5000, $"slowest answer {result.Percentile(100)} ms");
         Assert.True(firstSuccess - restarted < TimeSpan.FromSeconds(2), $"first success {firstSuccess - restarted} after the restart");

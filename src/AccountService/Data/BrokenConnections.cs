@@ -1,0 +1,43 @@
+using System.Data;
+using System.Data.Common;
+using Microsoft.EntityFrameworkCore.Diagnostics;
+using Npgsql;
+
+namespace AccountService.Data;
+
+/// <summary>
+/// Marks a failed command whose connection broke under it, so <see cref="DatabaseFaults"/> counts it as the database
+/// being unreachable whatever the driver raised on the way down. A connection cut mid-command can surface from inside
+/// Npgsql as a <see cref="NullReferenceException"/> instead of the I/O error behind it (seen when a statement was being
+/// auto-prepared as the socket closed): that is a failed connection too, and a retry is the caller's remedy.
+/// </summary>
+internal sealed class BrokenConnections : DbCommandInterceptor
+{
+    public static readonly BrokenConnections Instance = new();
+
+    private const string Marker = "AccountService.ConnectionBroken";
+
+    private BrokenConnections()
+    {
+    }
+
+    public static bool Marked(Exception exception) => exception.Data.Contains(Marker);
+
+    public override void CommandFailed(DbCommand command, CommandErrorEventData eventData) => Mark(command, eventData.Exception);
+
+    public override Task CommandFailedAsync(DbCommand command, CommandErrorEventData eventData, CancellationToken cancellationToken = default)
+    {
+        Mark(command, eventData.Exception);
+        return Task.CompletedTask;
+    }
+
+    private static void Mark(DbCommand command, Exception exception)
+    {
+        var broken = command.Connection is NpgsqlConnection { FullState: var state } && (state & ConnectionState.Broken) != 0;
+        var driverFault = exception is NullReferenceException && exception.TargetSite?.DeclaringType?.Assembly == typeof(NpgsqlConnection).Assembly;
+        if (broken || driverFault)
+        {
+            exception.Data[Marker] = true;
+        }
+    }
+}
