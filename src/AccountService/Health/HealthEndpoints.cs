@@ -1,3 +1,4 @@
+using System.Text.Json;
 using AccountService.Errors;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
@@ -8,7 +9,8 @@ internal static class HealthEndpoints
 {
     /// <summary>
     /// <c>/health/live</c>: the process answers (no checks). <c>/health/ready</c>: the database answers too;
-    /// 503 with the error envelope when it does not. Both are unauthenticated and never cached.
+    /// 503 with the error envelope when it does not, 200 with <c>"status":"Degraded"</c> while only Redis is missing.
+    /// Both are unauthenticated and never cached.
     /// </summary>
     public static IEndpointRouteBuilder MapHealthEndpoints(this IEndpointRouteBuilder endpoints)
     {
@@ -27,18 +29,34 @@ internal static class HealthEndpoints
         return endpoints;
     }
 
-    private static Task WriteAsync(HttpContext context, HealthReport report)
+    private static async Task WriteAsync(HttpContext context, HealthReport report)
     {
-        if (report.Status == HealthStatus.Healthy)
+        if (report.Status == HealthStatus.Unhealthy)
         {
-            context.Response.ContentType = "application/json; charset=utf-8";
-            return context.Response.WriteAsync("""{"status":"Healthy"}""", context.RequestAborted);
+            var failing = string.Join(", ", report.Entries.Where(e => e.Value.Status == HealthStatus.Unhealthy).Select(e => e.Key));
+            await context.RequestServices.GetRequiredService<ApiErrors>().WriteAsync(
+                context,
+                ErrorCodes.ServiceUnavailable,
+                $"Not ready: {failing} unavailable.");
+            return;
         }
 
-        var failing = string.Join(", ", report.Entries.Where(e => e.Value.Status != HealthStatus.Healthy).Select(e => e.Key));
-        return context.RequestServices.GetRequiredService<ApiErrors>().WriteAsync(
-            context,
-            ErrorCodes.ServiceUnavailable,
-            $"Not ready: {failing} unavailable.");
+        // Healthy or degraded (a dependency the service can do without, such as Redis): 200, naming each check.
+        context.Response.ContentType = "application/json; charset=utf-8";
+        await using var json = new Utf8JsonWriter(context.Response.BodyWriter);
+        json.WriteStartObject();
+        json.WriteString("status", report.Status.ToString());
+        if (report.Entries.Count > 0)
+        {
+            json.WriteStartObject("checks");
+            foreach (var (name, entry) in report.Entries)
+            {
+                json.WriteString(name, entry.Status.ToString());
+            }
+
+            json.WriteEndObject();
+        }
+
+        json.WriteEndObject();
     }
 }

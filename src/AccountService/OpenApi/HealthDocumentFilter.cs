@@ -16,7 +16,22 @@ internal sealed class HealthDocumentFilter : IDocumentFilter
             Required = new SortedSet<string>(["status"], StringComparer.Ordinal),
             Properties = new Dictionary<string, IOpenApiSchema>
             {
-                ["status"] = new OpenApiSchema { Type = JsonSchemaType.String, Enum = [JsonValue.Create("Healthy")] },
+                ["status"] = new OpenApiSchema
+                {
+                    Type = JsonSchemaType.String,
+                    Enum = [JsonValue.Create("Healthy"), JsonValue.Create("Degraded")],
+                    Description = "Degraded while a dependency the service can do without (Redis) cannot be reached.",
+                },
+                ["checks"] = new OpenApiSchema
+                {
+                    Type = JsonSchemaType.Object,
+                    Description = "Readiness only. Each check by name (`database`, and `redis` when one is configured) and its status.",
+                    AdditionalProperties = new OpenApiSchema
+                    {
+                        Type = JsonSchemaType.String,
+                        Enum = [JsonValue.Create("Healthy"), JsonValue.Create("Degraded")],
+                    },
+                },
             },
         };
         swaggerDoc.Components ??= new OpenApiComponents();

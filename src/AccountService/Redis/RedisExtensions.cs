@@ -1,10 +1,15 @@
 using AccountService.Configuration;
+using AccountService.Health;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 
 namespace AccountService.Redis;
 
 internal static class RedisExtensions
 {
-    /// <summary>The optional shared Redis (<c>ConnectionStrings:Redis</c>): one budget per account across replicas.</summary>
+    /// <summary>
+    /// The optional shared Redis (<c>ConnectionStrings:Redis</c>): one budget per account across replicas. When it is
+    /// configured, <c>/health/ready</c> reports it, as degraded while it cannot be reached.
+    /// </summary>
     public static IHostApplicationBuilder AddSharedRedis(this IHostApplicationBuilder builder)
     {
         builder.Services.AddOptions<RedisOptions>()
@@ -13,6 +18,11 @@ internal static class RedisExtensions
             .ValidateSelfOnStart();
         builder.Services.AddSingleton<SharedRedis>();
         builder.Services.AddHostedService(services => services.GetRequiredService<SharedRedis>());
+        if (!string.IsNullOrWhiteSpace(builder.Configuration.GetConnectionString(RedisOptions.ConnectionStringName)))
+        {
+            builder.Services.AddHealthChecks().AddCheck<RedisReadinessCheck>(RedisReadinessCheck.Name, HealthStatus.Degraded, [HealthTags.Ready]);
+        }
+
         return builder;
     }
 }

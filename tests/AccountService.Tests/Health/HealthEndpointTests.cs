@@ -10,9 +10,9 @@ namespace AccountService.Tests.Health;
 public sealed class HealthEndpointTests(PostgresFixture database, ITestOutputHelper output) : IntegrationTest(database)
 {
     [Theory]
-    [InlineData("/health/live")]
-    [InlineData("/health/ready")]
-    public async Task HealthEndpointsAnswerWithoutCredentials(string path)
+    [InlineData("/health/live", """{"status":"Healthy"}""")]
+    [InlineData("/health/ready", """{"status":"Healthy","checks":{"database":"Healthy"}}""")]
+    public async Task HealthEndpointsAnswerWithoutCredentials(string path, string body)
     {
         await using var factory = new AccountApiFactory(Database.ConnectionString);
         using var client = factory.CreateClient();
@@ -20,7 +20,7 @@ public sealed class HealthEndpointTests(PostgresFixture database, ITestOutputHel
         using var response = await client.GetAsync(path);
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        Assert.Equal("""{"status":"Healthy"}""", await response.Content.ReadAsStringAsync());
+        Assert.Equal(body, await response.Content.ReadAsStringAsync());
         Assert.Contains("no-store", response.Headers.CacheControl?.ToString() ?? "", StringComparison.Ordinal);
     }
 
@@ -58,6 +58,34 @@ public sealed class HealthEndpointTests(PostgresFixture database, ITestOutputHel
             TimeSpan.FromSeconds(10),
             "/health/ready recovers once the database is back");
         down!.Dispose();
+    }
+
+    [Fact]
+    public async Task ReadyStays200AndReportsRedisDegradedWhileItIsDownAndHealthyWhenItIsBack()
+    {
+        await using var redis = await RedisServer.StartAsync();
+        var settings = new Dictionary<string, string?>(TestAuth.JwtSettings()) { ["ConnectionStrings:Redis"] = redis.ConnectionString };
+        await using var factory = new AccountApiFactory(Database.ConnectionString, settings);
+        using var client = factory.CreateClient();
+        var before = await ReadyAsync(client);
+
+        await redis.StopAsync();
+        (HttpStatusCode Status, string Body) during = default;
+        await Signals.WaitUntilAsync(
+            async () => (during = await ReadyAsync(client)).Body.Contains("Degraded", StringComparison.Ordinal),
+            TimeSpan.FromSeconds(10),
+            "/health/ready reports Redis degraded");
+        await redis.StartAgainAsync();
+        (HttpStatusCode Status, string Body) after = default;
+        await Signals.WaitUntilAsync(
+            async () => (after = await ReadyAsync(client)).Body.Contains("\"redis\":\"Healthy\"", StringComparison.Ordinal),
+            TimeSpan.FromSeconds(15),
+            "/health/ready reports Redis healthy once it is back");
+
+        const string healthy = """{"status":"Healthy","checks":{"database":"Healthy","redis":"Healthy"}}""";
+        Assert.Equal((HttpStatusCode.OK, healthy), before);
+        Assert.Equal((HttpStatusCode.OK, """{"status":"Degraded","checks":{"database":"Healthy","redis":"Degraded"}}"""), during);
+        Assert.Equal((HttpStatusCode.OK, healthy), after);
     }
 
     [Fact]
@@ -133,5 +161,11 @@ public sealed class HealthEndpointTests(PostgresFixture database, ITestOutputHel
         var ex = Assert.ThrowsAny<Exception>(() => factory.CreateClient());
 
         Assert.Contains("ConnectionStrings:Accounts is required", ex.ToString(), StringComparison.Ordinal);
+    }
+
+    private static async Task<(HttpStatusCode Status, string Body)> ReadyAsync(HttpClient client)
+    {
+        using var response = await client.GetAsync("/health/ready");
+        return (response.StatusCode, await response.Content.ReadAsStringAsync());
     }
 }
