@@ -1,3 +1,4 @@
+using System.Security.Claims;
 using Microsoft.Extensions.Caching.Memory;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
@@ -10,6 +11,10 @@ namespace AccountService.Auth;
 /// by its exact text, at most until it expires and at most <see cref="MaxReuse"/>, so a signing key withdrawn from
 /// the JWKS stops being honoured within that. Failed validations are never remembered.
 /// </summary>
+/// <remarks>
+/// What is remembered is the outcome only: the token's claims and its validity period, not the parsed token, its
+/// decoded header and payload or the validation parameters a full result holds on to (several kilobytes each).
+/// </remarks>
 internal sealed class CachingJsonWebTokenHandler(int capacity, TimeProvider time) : JsonWebTokenHandler, IDisposable
 {
     public static readonly TimeSpan MaxReuse = TimeSpan.FromMinutes(5);
@@ -18,19 +23,20 @@ internal sealed class CachingJsonWebTokenHandler(int capacity, TimeProvider time
 
     public override async Task<TokenValidationResult> ValidateTokenAsync(string token, TokenValidationParameters validationParameters)
     {
-        if (_valid.TryGetValue(token, out var known) && known is TokenValidationResult result)
+        if (_valid.TryGetValue(token, out var known) && known is Outcome outcome)
         {
-            return result;
+            return outcome.ToResult();
         }
 
-        result = await base.ValidateTokenAsync(token, validationParameters);
-        if (result.IsValid && result.SecurityToken is { } validated)
+        var result = await base.ValidateTokenAsync(token, validationParameters);
+        if (result.IsValid && result.SecurityToken is { } validated && result.ClaimsIdentity is { } identity)
         {
+            var now = time.GetUtcNow();
             var until = new DateTimeOffset(validated.ValidTo, TimeSpan.Zero);
-            var cap = time.GetUtcNow() + MaxReuse;
-            if (until > time.GetUtcNow())
+            var cap = now + MaxReuse;
+            if (until > now)
             {
-                _valid.Set(token, result, new MemoryCacheEntryOptions { Size = 1, AbsoluteExpiration = until < cap ? until : cap });
+                _valid.Set(token, Outcome.Of(validated, identity), new MemoryCacheEntryOptions { Size = 1, AbsoluteExpiration = until < cap ? until : cap });
             }
         }
 
@@ -38,4 +44,43 @@ internal sealed class CachingJsonWebTokenHandler(int capacity, TimeProvider time
     }
 
     public void Dispose() => _valid.Dispose();
+
+    /// <summary>A validated token's claims and validity period, detached from the parsed token.</summary>
+    private sealed class Outcome(ValidatedToken token, Claim[] claims, string? authenticationType, string nameType, string roleType)
+    {
+        public static Outcome Of(SecurityToken token, ClaimsIdentity identity) => new(
+            new ValidatedToken(token.Id, token.Issuer, token.ValidFrom, token.ValidTo),
+            [.. identity.Claims.Select(c => new Claim(c.Type, c.Value, c.ValueType, c.Issuer, c.OriginalIssuer))],
+            identity.AuthenticationType,
+            identity.NameClaimType,
+            identity.RoleClaimType);
+
+        // A fresh identity per request: the authentication pipeline may add to the principal it is given.
+        public TokenValidationResult ToResult() => new()
+        {
+            IsValid = true,
+            SecurityToken = token,
+            ClaimsIdentity = new ClaimsIdentity(claims, authenticationType, nameType, roleType),
+        };
+    }
+
+    /// <summary>
+    /// What JwtBearer reads from a validated token (its validity period, for the ticket), without the token itself.
+    /// </summary>
+    private sealed class ValidatedToken(string id, string issuer, DateTime validFrom, DateTime validTo) : SecurityToken
+    {
+        public override string Id => id;
+
+        public override string Issuer => issuer;
+
+        public override SecurityKey? SecurityKey => null;
+
+        public override SecurityKey? SigningKey { get; set; }
+
+        public override DateTime ValidFrom => validFrom;
+
+        public override DateTime ValidTo => validTo;
+
+        public override string UnsafeToString() => $"validated token {id}";
+    }
 }
