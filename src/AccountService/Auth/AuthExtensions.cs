@@ -43,6 +43,7 @@ internal static class AuthExtensions
             .AddJwtBearer(AuthSchemes.Jwt, _ => { });
         builder.Services.AddSingleton(services => new CachingJsonWebTokenHandler(
             services.GetRequiredService<IOptions<CacheOptions>>().Value.MaxCallers,
+            new HashSet<string>([services.GetRequiredService<IOptions<JwtOptions>>().Value.AccountIdClaim], StringComparer.Ordinal),
             services.GetRequiredService<TimeProvider>()));
         builder.Services.AddOptions<JwtBearerOptions>(AuthSchemes.Jwt)
             .Configure<IOptions<JwtOptions>, CachingJsonWebTokenHandler>(ConfigureJwt);

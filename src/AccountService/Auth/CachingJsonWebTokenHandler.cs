@@ -1,4 +1,7 @@
+using System.Buffers.Binary;
 using System.Security.Claims;
+using System.Security.Cryptography;
+using System.Text;
 using Microsoft.Extensions.Caching.Memory;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
@@ -12,10 +15,11 @@ namespace AccountService.Auth;
 /// the JWKS stops being honoured within that. Failed validations are never remembered.
 /// </summary>
 /// <remarks>
-/// What is remembered is the outcome only: the token's claims and its validity period, not the parsed token, its
-/// decoded header and payload or the validation parameters a full result holds on to (several kilobytes each).
+/// What is remembered is the outcome only: the claims named in <paramref name="keptClaims"/> and the validity period,
+/// under a 128-bit digest of the token's text, not the token itself, its decoded header and payload or the validation
+/// parameters a full result holds on to (several kilobytes per caller).
 /// </remarks>
-internal sealed class CachingJsonWebTokenHandler(int capacity, TimeProvider time) : JsonWebTokenHandler, IDisposable
+internal sealed class CachingJsonWebTokenHandler(int capacity, IReadOnlySet<string> keptClaims, TimeProvider time) : JsonWebTokenHandler, IDisposable
 {
     public static readonly TimeSpan MaxReuse = TimeSpan.FromMinutes(5);
 
@@ -23,7 +27,8 @@ internal sealed class CachingJsonWebTokenHandler(int capacity, TimeProvider time
 
     public override async Task<TokenValidationResult> ValidateTokenAsync(string token, TokenValidationParameters validationParameters)
     {
-        if (_valid.TryGetValue(token, out var known) && known is Outcome outcome)
+        object key = Digest(token);
+        if (_valid.TryGetValue(key, out var known) && known is Outcome outcome)
         {
             return outcome.ToResult();
         }
@@ -36,7 +41,7 @@ internal sealed class CachingJsonWebTokenHandler(int capacity, TimeProvider time
             var cap = now + MaxReuse;
             if (until > now)
             {
-                _valid.Set(token, Outcome.Of(validated, identity), new MemoryCacheEntryOptions { Size = 1, AbsoluteExpiration = until < cap ? until : cap });
+                _valid.Set(key, Outcome.Of(validated, identity, keptClaims), new MemoryCacheEntryOptions { Size = 1, AbsoluteExpiration = until < cap ? until : cap });
             }
         }
 
@@ -45,12 +50,22 @@ internal sealed class CachingJsonWebTokenHandler(int capacity, TimeProvider time
 
     public void Dispose() => _valid.Dispose();
 
+    // A second-preimage of a truncated SHA-256 costs 2^128 work: a forged token cannot take a valid one's place.
+    private static UInt128 Digest(string token)
+    {
+        Span<byte> hash = stackalloc byte[SHA256.HashSizeInBytes];
+        var length = Encoding.UTF8.GetMaxByteCount(token.Length);
+        var utf8 = length <= 2048 ? stackalloc byte[length] : new byte[length];
+        SHA256.HashData(utf8[..Encoding.UTF8.GetBytes(token, utf8)], hash);
+        return BinaryPrimitives.ReadUInt128LittleEndian(hash);
+    }
+
     /// <summary>A validated token's claims and validity period, detached from the parsed token.</summary>
     private sealed class Outcome(ValidatedToken token, Claim[] claims, string? authenticationType, string nameType, string roleType)
     {
-        public static Outcome Of(SecurityToken token, ClaimsIdentity identity) => new(
+        public static Outcome Of(SecurityToken token, ClaimsIdentity identity, IReadOnlySet<string> kept) => new(
             new ValidatedToken(token.Id, token.Issuer, token.ValidFrom, token.ValidTo),
-            [.. identity.Claims.Select(c => new Claim(c.Type, c.Value, c.ValueType, c.Issuer, c.OriginalIssuer))],
+            [.. identity.Claims.Where(c => kept.Contains(c.Type)).Select(c => new Claim(c.Type, c.Value, c.ValueType, c.Issuer, c.OriginalIssuer))],
             identity.AuthenticationType,
             identity.NameClaimType,
             identity.RoleClaimType);
