@@ -33,15 +33,19 @@ function status(url, key) {
   });
 }
 
-// Resolves with the time the CLI printed its result (after its commit), once it has exited 0.
+// Starts the CLI; `reported` resolves with the time it printed its result (after its commit), `exited` once it has
+// exited 0. Polling starts at `reported`: the process's own teardown is not part of the lag.
 function revoke(keyId) {
-  return new Promise((resolve, reject) => {
-    const cli = spawn('dotnet', [serviceDll, 'keys', 'revoke', '--key-id', keyId, '--json'], { stdio: ['ignore', 'pipe', 'inherit'] });
-    let reported;
-    cli.stdout.on('data', () => { reported ??= performance.now(); });
+  const cli = spawn('dotnet', [serviceDll, 'keys', 'revoke', '--key-id', keyId, '--json'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const exited = new Promise((resolve, reject) => {
     cli.on('error', reject);
-    cli.on('exit', (code) => (code === 0 && reported ? resolve(reported) : reject(new Error(`keys revoke exited ${code}`))));
+    cli.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`keys revoke exited ${code}`))));
   });
+  const reported = new Promise((resolve, reject) => {
+    cli.stdout.once('data', () => resolve(performance.now()));
+    exited.then(() => reject(new Error('keys revoke printed nothing')), reject);
+  });
+  return { reported, exited };
 }
 
 const lags = [];
@@ -54,7 +58,8 @@ for (const key of keys) {
     }
   }
 
-  const revokedAt = await revoke(key.slice(3, 11));
+  const revocation = revoke(key.slice(3, 11));
+  const revokedAt = await revocation.reported;
   let lag = 0;
   for (const url of urls) {
     for (;;) {
@@ -71,6 +76,7 @@ for (const key of keys) {
     }
   }
 
+  await revocation.exited;
   lags.push(Math.round(lag * 10) / 10);
 }
 
