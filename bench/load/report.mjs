@@ -80,7 +80,7 @@ const checks = [
   ...[me, jwt, account].filter(Boolean).map((s) => ({
     target: `${s.label}: database statements per request at steady state = 0.00`, value: s.db_statements_per_request, met: s.db_statements_per_request < 0.005,
   })),
-  lag && { target: 'revocation lag (CLI commit → first 401), max over 20 ≤ 100 ms', value: `p50 ${lag.p50} ms, max ${lag.max} ms`, met: lag.max <= 100 },
+  lag && { target: 'revocation lag (CLI commit → first 401), max over 20 ≤ 100 ms', value: `p50 ${lag.p50} ms, max ${lag.max} ms (first, unmeasured try: ${lag.first} ms)`, met: lag.max <= 100 },
   account && { target: 'Stripe calls while measuring /api/account = 0', value: account.stripe_calls, met: account.stripe_calls === 0 },
   service.length && { target: 'service peak RSS ≤ 250 MB', value: Math.max(...service.map((s) => s.peak_rss_mb)), met: Math.max(...service.map((s) => s.peak_rss_mb)) <= 250 },
   { target: 'zero non-2xx and socket errors', value: Object.values(summary).reduce((n, s) => n + s.non_2xx + s.socket_errors, 0), met: Object.values(summary).every((s) => s.non_2xx + s.socket_errors === 0) },
