@@ -53,16 +53,6 @@ public sealed class PostgresFixture : IAsyncLifetime
         await _respawner!.ResetAsync(connection);
     }
 
-    /// <summary>Stops the server (only one the tests started: see <see cref="PostgresServer.CanStop"/>).</summary>
-    public Task StopServerAsync() => Server.StopAsync();
-
-    /// <summary>Starts the server again; the test process's pooled connections died with it and are dropped.</summary>
-    public async Task StartServerAsync()
-    {
-        await Server.StartAsync();
-        NpgsqlConnection.ClearAllPools();
-    }
-
     /// <summary>A new, empty database on the same server; returns its connection string.</summary>
     public async Task<string> CreateDatabaseAsync(string prefix)
     {

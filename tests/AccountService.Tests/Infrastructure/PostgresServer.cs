@@ -1,7 +1,5 @@
-using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
-using Npgsql;
 using Testcontainers.PostgreSql;
 
 namespace AccountService.Tests.Infrastructure;
@@ -16,13 +14,6 @@ internal abstract class PostgresServer : IAsyncDisposable
     public abstract string ConnectionString { get; }
 
     public abstract string Description { get; }
-
-    /// <summary>Whether the tests may stop and start this server (never a server they did not start).</summary>
-    public virtual bool CanStop => false;
-
-    public virtual Task StopAsync() => throw new NotSupportedException();
-
-    public virtual Task StartAsync() => throw new NotSupportedException();
 
     public abstract ValueTask DisposeAsync();
 
@@ -73,20 +64,11 @@ internal abstract class PostgresServer : IAsyncDisposable
 
         public override string Description => "Testcontainers postgres:15-alpine";
 
-        public override bool CanStop => true;
-
-        public override Task StopAsync() => container.StopAsync();
-
-        public override Task StartAsync() => container.StartAsync();
-
         public override ValueTask DisposeAsync() => container.DisposeAsync();
 
         public static async Task<PostgresServer> LaunchAsync()
         {
-            // A fixed host port, so the connection string stays valid across a stop and start.
-            var container = new PostgreSqlBuilder("postgres:15-alpine")
-                .WithPortBinding(FreeLoopbackPort(), PostgreSqlBuilder.PostgreSqlPort)
-                .Build();
+            var container = new PostgreSqlBuilder("postgres:15-alpine").Build();
             await container.StartAsync();
             return new Container(container);
         }
@@ -97,14 +79,6 @@ internal abstract class PostgresServer : IAsyncDisposable
         public override string ConnectionString => connectionString;
 
         public override string Description => $"local cluster in {directory}";
-
-        public override bool CanStop => true;
-
-        public override Task StopAsync() => PgLocalAsync("stop", directory);
-
-        // The same port as before, so connection strings handed out stay valid.
-        public override Task StartAsync() =>
-            PgLocalAsync("start", directory, new NpgsqlConnectionStringBuilder(connectionString).Port.ToString(CultureInfo.InvariantCulture));
 
         public override async ValueTask DisposeAsync() => await PgLocalAsync("destroy", directory);
 
