@@ -1,7 +1,6 @@
 using System.Net;
 using AccountService.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
-using Npgsql;
 
 namespace AccountService.Tests.ApiKeys;
 
@@ -240,13 +239,5 @@ public sealed class IdempotencyKeyTests(PostgresFixture database) : IntegrationT
     {
         await using var db = CreateDbContext();
         return await db.IdempotencyRecords.Select(r => r.IdempotencyKey).OrderBy(k => k).ToListAsync();
-    }
-
-    private async Task ExecuteAsync(string sql)
-    {
-        await using var connection = new NpgsqlConnection(Database.ConnectionString);
-        await connection.OpenAsync();
-        await using var command = new NpgsqlCommand(sql, connection);
-        await command.ExecuteNonQueryAsync();
     }
 }

@@ -329,14 +329,6 @@ public sealed class CallerCacheTests(PostgresFixture database) : IntegrationTest
     }
 
     // Unpooled: one test terminates every backend, which would leave broken connections in the pool.
-    private async Task ExecuteAsync(string sql)
-    {
-        await using var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(Database.ConnectionString) { Pooling = false }.ConnectionString);
-        await connection.OpenAsync();
-        await using var command = new NpgsqlCommand(sql, connection);
-        await command.ExecuteNonQueryAsync();
-    }
-
     private async Task InsertKeyAsync(string accountId, string keyId, string secret)
     {
         await using var connection = new NpgsqlConnection(Database.ConnectionString);

@@ -113,14 +113,6 @@ public sealed class MigrationTests(PostgresFixture database) : IntegrationTest(d
         Assert.Equal(["-NB", "-Nb", "-NZ", "-Na"], await QueryStringsAsync(Database.ConnectionString, byteOrder));
     }
 
-    private async Task ExecuteAsync(string sql)
-    {
-        await using var connection = new NpgsqlConnection(Database.ConnectionString);
-        await connection.OpenAsync();
-        await using var command = new NpgsqlCommand(sql, connection);
-        await command.ExecuteNonQueryAsync();
-    }
-
     internal static async Task<List<string>> QueryStringsAsync(string connectionString, string sql)
     {
         await using var connection = new NpgsqlConnection(connectionString);

@@ -4,6 +4,7 @@ using AccountService.Accounts;
 using AccountService.Auth;
 using AccountService.Data;
 using AccountService.Operations;
+using Npgsql;
 
 namespace AccountService.Tests.Infrastructure;
 
@@ -18,6 +19,18 @@ public abstract class IntegrationTest(PostgresFixture database) : IAsyncLifetime
     public virtual Task DisposeAsync() => Task.CompletedTask;
 
     internal AccountDbContext CreateDbContext() => Database.CreateDbContext();
+
+    /// <summary>
+    /// Runs SQL as an operator would, on a connection of its own: unpooled, so a test that terminates the database's
+    /// backends never gets a dead one back.
+    /// </summary>
+    internal async Task ExecuteAsync(string sql)
+    {
+        await using var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(Database.ConnectionString) { Pooling = false }.ConnectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, connection);
+        await command.ExecuteNonQueryAsync();
+    }
 
     /// <summary>Inserts an account row directly (faster than the CLI where the CLI is not under test).</summary>
     internal async Task SeedAccountAsync(string id, Action<Account>? configure = null)
