@@ -26,7 +26,7 @@ public sealed class JwtValidationCacheTests
         var withOtherKey = Parameters.Clone();
         withOtherKey.IssuerSigningKey = new RsaSecurityKey(RSA.Create(2048));
         var again = await handler.ValidateTokenAsync(token, withOtherKey);
-        var other = await handler.ValidateTokenAsync(TestAuth.Jwt("acc_cached"), withOtherKey);
+        var other = await handler.ValidateTokenAsync(TestAuth.Jwt("acc_other"), withOtherKey);
 
         Assert.True(first.IsValid);
         Assert.True(again.IsValid);
