@@ -124,27 +124,6 @@ public sealed class StripeSyncCommandTests(PostgresFixture database) : Integrati
         Assert.Equal((1, "error: Stripe:SecretKey is not configured"), (noKey.ExitCode, noKey.Error.Trim()));
     }
 
-    private async Task SeedSeatAsync(string accountId, string appId, string? subscriptionId)
-    {
-        await using (var db = CreateDbContext())
-        {
-            if (!await db.Accounts.AnyAsync(a => a.Id == accountId))
-            {
-                await SeedAccountAsync(accountId);
-            }
-        }
-
-        await using var context = CreateDbContext();
-        context.Apps.Add(new App
-        {
-            Id = appId,
-            AccountId = accountId,
-            Name = $"App {appId}",
-            Subscription = new AppSubscription { AppId = appId, StripeSubscriptionId = subscriptionId },
-        });
-        await context.SaveChangesAsync();
-    }
-
     private async Task<SeatState> SeatAsync(string appId)
     {
         await using var db = CreateDbContext();

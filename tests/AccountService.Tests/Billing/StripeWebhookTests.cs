@@ -372,32 +372,6 @@ public sealed class StripeWebhookTests(PostgresFixture database) : IntegrationTe
         Database.ConnectionString,
         new Dictionary<string, string?>(StripeEvents.Settings(_stripe)) { ["Logging:LogLevel:AccountService.Billing"] = "Debug" });
 
-    private async Task SeedSeatAsync(
-        string accountId,
-        string appId,
-        string subscriptionId,
-        SubscriptionStatus status = SubscriptionStatus.None,
-        PlanType plan = PlanType.Monthly)
-    {
-        await using (var db = CreateDbContext())
-        {
-            if (!await db.Accounts.AnyAsync(a => a.Id == accountId))
-            {
-                await SeedAccountAsync(accountId, a => a.StripeCustomerId = "cus_1");
-            }
-        }
-
-        await using var context = CreateDbContext();
-        context.Apps.Add(new App
-        {
-            Id = appId,
-            AccountId = accountId,
-            Name = $"App {appId}",
-            Subscription = new AppSubscription { AppId = appId, PlanType = plan, Status = status, StripeSubscriptionId = subscriptionId },
-        });
-        await context.SaveChangesAsync();
-    }
-
     private async Task<SeatState> SeatAsync(string appId)
     {
         await using var db = CreateDbContext();

@@ -2,8 +2,10 @@ using System.Security.Cryptography;
 using System.Text;
 using AccountService.Accounts;
 using AccountService.Auth;
+using AccountService.Billing;
 using AccountService.Data;
 using AccountService.Operations;
+using Microsoft.EntityFrameworkCore;
 using Npgsql;
 
 namespace AccountService.Tests.Infrastructure;
@@ -40,6 +42,36 @@ public abstract class IntegrationTest(PostgresFixture database) : IAsyncLifetime
         await using var db = CreateDbContext();
         db.Accounts.Add(account);
         await db.SaveChangesAsync();
+    }
+
+    /// <summary>
+    /// Inserts an app and its seat for the account (created first when there is none), linked to a Stripe subscription
+    /// when one is given, as <c>subscriptions set --stripe-subscription</c> would.
+    /// </summary>
+    internal async Task SeedSeatAsync(
+        string accountId,
+        string appId,
+        string? stripeSubscriptionId,
+        SubscriptionStatus status = SubscriptionStatus.None,
+        PlanType plan = PlanType.Monthly)
+    {
+        await using (var db = CreateDbContext())
+        {
+            if (!await db.Accounts.AnyAsync(a => a.Id == accountId))
+            {
+                await SeedAccountAsync(accountId);
+            }
+        }
+
+        await using var context = CreateDbContext();
+        context.Apps.Add(new App
+        {
+            Id = appId,
+            AccountId = accountId,
+            Name = $"App {appId}",
+            Subscription = new AppSubscription { AppId = appId, PlanType = plan, Status = status, StripeSubscriptionId = stripeSubscriptionId },
+        });
+        await context.SaveChangesAsync();
     }
 
     /// <summary>Inserts an API key row as <c>keys create</c> would (SHA-256, no pepper); returns the full key.</summary>
