@@ -10,6 +10,7 @@ internal sealed class HealthDocumentFilter : IDocumentFilter
 {
     public void Apply(OpenApiDocument swaggerDoc, DocumentFilterContext context)
     {
+        static JsonNode[] Statuses() => [JsonValue.Create("Healthy"), JsonValue.Create("Degraded")];
         var status = new OpenApiSchema
         {
             Type = JsonSchemaType.Object,
@@ -19,7 +20,7 @@ internal sealed class HealthDocumentFilter : IDocumentFilter
                 ["status"] = new OpenApiSchema
                 {
                     Type = JsonSchemaType.String,
-                    Enum = [JsonValue.Create("Healthy"), JsonValue.Create("Degraded")],
+                    Enum = Statuses(),
                     Description = "Degraded while a dependency the service can do without (Redis) cannot be reached.",
                 },
                 ["checks"] = new OpenApiSchema
@@ -29,7 +30,7 @@ internal sealed class HealthDocumentFilter : IDocumentFilter
                     AdditionalProperties = new OpenApiSchema
                     {
                         Type = JsonSchemaType.String,
-                        Enum = [JsonValue.Create("Healthy"), JsonValue.Create("Degraded")],
+                        Enum = Statuses(),
                     },
                 },
             },

@@ -18,7 +18,7 @@ internal static class RedisExtensions
             .ValidateSelfOnStart();
         builder.Services.AddSingleton<SharedRedis>();
         builder.Services.AddHostedService(services => services.GetRequiredService<SharedRedis>());
-        if (!string.IsNullOrWhiteSpace(builder.Configuration.GetConnectionString(RedisOptions.ConnectionStringName)))
+        if (new RedisOptions { ConnectionString = builder.Configuration.GetConnectionString(RedisOptions.ConnectionStringName) }.Enabled)
         {
             builder.Services.AddHealthChecks().AddCheck<RedisReadinessCheck>(RedisReadinessCheck.Name, HealthStatus.Degraded, [HealthTags.Ready]);
         }
