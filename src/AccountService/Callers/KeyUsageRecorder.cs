@@ -19,6 +19,8 @@ internal sealed partial class KeyUsageRecorder(
 {
     public static readonly TimeSpan TouchInterval = TimeSpan.FromMinutes(1);
 
+    private const int ShutdownFlushAttempts = 3;
+
     // When each key was last written or known to be used; only keys used within TouchInterval are kept.
     private readonly ConcurrentDictionary<string, DateTimeOffset> _written = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, DateTimeOffset> _pending = new(StringComparer.Ordinal);
@@ -58,18 +60,24 @@ internal sealed partial class KeyUsageRecorder(
         }
     }
 
+    /// <summary>
+    /// The last flush. A connection that broke since the last use of the pool fails the first try and clears the
+    /// pool (<see cref="BrokenConnections"/>), so it is tried again on a fresh connection, a bounded number of times.
+    /// </summary>
     public override async Task StopAsync(CancellationToken cancellationToken)
     {
         await base.StopAsync(cancellationToken);
-        await FlushAsync(cancellationToken);
+        for (var attempt = 0; attempt < ShutdownFlushAttempts && !await FlushAsync(cancellationToken); attempt++)
+        {
+        }
     }
 
-    /// <summary>Writes what was noted since the last flush; on failure it is kept for the next one.</summary>
-    internal async Task FlushAsync(CancellationToken ct)
+    /// <summary>Writes what was noted since the last flush; on failure it is kept for the next one and false is returned.</summary>
+    internal async Task<bool> FlushAsync(CancellationToken ct)
     {
         if (_pending.IsEmpty)
         {
-            return;
+            return true;
         }
 
         var batch = new List<(string KeyId, DateTimeOffset UsedAt)>();
@@ -97,6 +105,7 @@ internal sealed partial class KeyUsageRecorder(
                 """,
                 ct);
             LogFlushed(logger, batch.Count, written);
+            return true;
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !ct.IsCancellationRequested)
         {
@@ -106,6 +115,7 @@ internal sealed partial class KeyUsageRecorder(
             }
 
             LogFlushFailed(logger, batch.Count, ex.GetBaseException().Message);
+            return false;
         }
     }
 

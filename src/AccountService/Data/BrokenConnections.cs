@@ -10,6 +10,8 @@ namespace AccountService.Data;
 /// being unreachable whatever the driver raised on the way down. A connection cut mid-command can surface from inside
 /// Npgsql as a <see cref="NullReferenceException"/> instead of the I/O error behind it (seen when a statement was being
 /// auto-prepared as the socket closed): that is a failed connection too, and a retry is the caller's remedy.
+/// A broken connection also clears its pool: the idle connections opened beside it (before a server restart, a
+/// failover, a terminated backend) are most likely dead as well, and the next command should not find out one by one.
 /// </summary>
 internal sealed class BrokenConnections : DbCommandInterceptor
 {
@@ -38,6 +40,10 @@ internal sealed class BrokenConnections : DbCommandInterceptor
         if (broken || driverFault)
         {
             exception.Data[Marker] = true;
+            if (command.Connection is NpgsqlConnection connection)
+            {
+                NpgsqlConnection.ClearPool(connection);
+            }
         }
     }
 }
