@@ -1,5 +1,3 @@
-using System.Security.Claims;
-using AccountService.Auth;
 using AccountService.Billing;
 using AccountService.Errors;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -48,12 +46,12 @@ internal static class AccountEndpoints
 
     private static async Task<Results<ETaggedJson<RunloopAccountResponse>, ErrorResult>> GetMeAsync(
         [AsParameters] AccountRequestHeaders headers,
-        ClaimsPrincipal user,
+        HttpContext context,
         AccountLookup accounts,
         ApiErrors errors,
         CancellationToken ct)
     {
-        var account = await accounts.FindAsync(user.GetAccountId(), ct);
+        var account = await accounts.FindAsync(context, ct);
         if (account is null)
         {
             return errors.Result(ErrorCodes.NotFound, "Account not found.");
@@ -66,13 +64,13 @@ internal static class AccountEndpoints
 
     private static async Task<Results<Ok<OrbitKitAccountResponse>, ErrorResult>> GetAccountAsync(
         [AsParameters] AccountRequestHeaders headers,
-        ClaimsPrincipal user,
+        HttpContext context,
         AccountLookup accounts,
         IBillingLookup billing,
         ApiErrors errors,
         CancellationToken ct)
     {
-        var account = await accounts.FindSeatsAsync(user.GetAccountId(), ct);
+        var account = await accounts.FindSeatsAsync(context, ct);
         if (account is null)
         {
             return errors.Result(ErrorCodes.NotFound, "Account not found.");

@@ -1,23 +1,34 @@
+using AccountService.Auth;
 using AccountService.Callers;
 
 namespace AccountService.Accounts;
 
 /// <summary>
-/// The caller's account for one request: the row authentication resolved when it had to (an API key), else the
-/// resolver's answer for the account id.
+/// The caller's account for one request: what authentication resolved (an API key reads its account with it), else
+/// the resolver's answer for the principal's account id (a JWT), kept on the request as a <see cref="ResolvedCaller"/>.
 /// </summary>
 internal sealed class AccountLookup(CallerResolver callers)
 {
-    private AccountRow? _known;
-
-    public ValueTask<AccountRow?> FindAsync(string accountId, CancellationToken ct) =>
-        _known?.Id == accountId ? ValueTask.FromResult<AccountRow?>(_known) : callers.FindAccountAsync(accountId, ct);
-
-    /// <summary>Keeps the row authentication resolved for <see cref="FindAsync"/>.</summary>
-    public void Remember(AccountRow account) => _known = account;
+    public async ValueTask<AccountRow?> FindAsync(HttpContext context, CancellationToken ct) =>
+        (await CallerAsync(context, ct))?.Account;
 
     /// <inheritdoc cref="CallerResolver.FindSeatsAsync"/>
-    public ValueTask<AccountSeats?> FindSeatsAsync(string accountId, CancellationToken ct) => callers.FindSeatsAsync(accountId, ct);
+    public ValueTask<AccountSeats?> FindSeatsAsync(HttpContext context, CancellationToken ct) =>
+        context.Features.Get<ResolvedCaller>() is { } caller
+            ? callers.FindSeatsAsync(caller.Account.Id, caller.State, ct)
+            : callers.FindSeatsAsync(context.User.GetAccountId(), known: null, ct);
+
+    private async ValueTask<ResolvedCaller?> CallerAsync(HttpContext context, CancellationToken ct)
+    {
+        if (context.Features.Get<ResolvedCaller>() is { } resolved)
+        {
+            return resolved;
+        }
+
+        resolved = await callers.FindAccountAsync(context.User.GetAccountId(), ct);
+        context.Features.Set(resolved);
+        return resolved;
+    }
 }
 
 /// <summary>What the account endpoints read of an account: every column the responses use, nothing else.</summary>
@@ -32,22 +43,7 @@ internal sealed record AccountRow(
     string? StripeSubscriptionId,
     string? AwsCustomerIdentifier,
     string? AwsLicenseArn,
-    string? AwsSubscriptionStatus)
-{
-    [return: System.Diagnostics.CodeAnalysis.NotNullIfNotNull(nameof(account))]
-    public static AccountRow? From(Account? account) => account is null ? null : new(
-        account.Id,
-        account.Name,
-        account.Tier,
-        account.Status,
-        account.CreatedAt,
-        account.BillingType,
-        account.StripeCustomerId,
-        account.StripeSubscriptionId,
-        account.AwsCustomerIdentifier,
-        account.AwsLicenseArn,
-        account.AwsSubscriptionStatus);
-}
+    string? AwsSubscriptionStatus);
 
 /// <summary>What <c>GET /api/account</c> reads: the Stripe customer and each app's seat.</summary>
 internal sealed record AccountSeats(string? StripeCustomerId, List<SeatRow> Seats);

@@ -115,18 +115,18 @@ internal static class ApiKeyEndpoints
 
     private static async Task<Results<Ok<ApiKeyListResponse>, ErrorResult>> ListAsync(
         [AsParameters] AccountRequestHeaders headers,
-        ClaimsPrincipal user,
+        HttpContext context,
         AccountLookup accounts,
         ApiKeyService keys,
         ApiErrors errors,
         CancellationToken ct)
     {
-        var accountId = user.GetAccountId();
-        if (await accounts.FindAsync(accountId, ct) is null)
+        if (await accounts.FindAsync(context, ct) is not { } account)
         {
             return AccountNotFound(errors);
         }
 
+        var accountId = account.Id;
         var active = await keys.ListAsync(accountId, includeRevoked: false, ct);
         return TypedResults.Ok(new ApiKeyListResponse([.. active.Select(ApiKeyResponse.From)]));
     }

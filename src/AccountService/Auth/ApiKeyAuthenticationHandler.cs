@@ -1,5 +1,4 @@
 using System.Text.Encodings.Web;
-using AccountService.Accounts;
 using AccountService.Callers;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.Extensions.Options;
@@ -15,8 +14,7 @@ internal sealed partial class ApiKeyAuthenticationHandler(
     IOptionsMonitor<AuthenticationSchemeOptions> options,
     ILoggerFactory loggerFactory,
     UrlEncoder encoder,
-    CallerResolver callers,
-    AccountLookup accounts)
+    CallerResolver callers)
     : AuthenticationHandler<AuthenticationSchemeOptions>(options, loggerFactory, encoder)
 {
     protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
@@ -35,21 +33,22 @@ internal sealed partial class ApiKeyAuthenticationHandler(
 
         var memoryOnly = Context.Features.Get<CallerResolution>()?.MemoryOnly ?? false;
         var resolved = await callers.ResolveKeyAsync(keyId, secret, memoryOnly, Context.RequestAborted);
-        if (resolved.Account is not { } account)
+        if (resolved.Caller is not { } caller)
         {
             LogRejected(Logger, resolved.Outcome switch
             {
                 KeyOutcome.Revoked => "revoked",
                 KeyOutcome.WrongSecret => "wrong secret",
                 KeyOutcome.NotInMemory => "unknown key id, not looked up: failed-credential budget spent",
+                KeyOutcome.NoAccount => "the key's account does not exist",
                 _ => "unknown key id",
             });
             return AuthenticateResult.Fail(AuthChallenge.Message);
         }
 
-        // The account came with the key: the endpoints need not ask for it again.
-        accounts.Remember(account);
-        var principal = AccountPrincipal.Create(account.Id, AccountPrincipal.ApiKey, AuthSchemes.ApiKey);
+        // The account came with the key: it travels with the request, and the endpoints need not ask for it again.
+        Context.Features.Set(caller);
+        var principal = AccountPrincipal.Create(caller.Account.Id, AccountPrincipal.ApiKey, AuthSchemes.ApiKey);
         return AuthenticateResult.Success(new AuthenticationTicket(principal, AuthSchemes.ApiKey));
     }
 

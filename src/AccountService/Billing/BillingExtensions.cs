@@ -54,7 +54,6 @@ internal static class BillingExtensions
             });
         }
 
-        builder.Services.AddHostedService<CardInvalidation>();
         builder.Services.AddStripeResilience();
         builder.Services.AddSingleton<LastKnownCards>();
         builder.Services.AddSingleton<StripeBillingLookup>();

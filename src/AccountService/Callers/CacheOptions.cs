@@ -8,8 +8,8 @@ internal sealed class CacheOptions : IValidatableObject
     public const string Section = "Cache";
 
     /// <summary>
-    /// Entries kept in memory: each known API key, account and account's seats counts as one. Beyond it the least
-    /// recently used are evicted.
+    /// Callers kept in memory: each API key, and each account that calls with a JWT, counts as one; an account and its
+    /// seats are held once for all its callers. Beyond it the policy (W-TinyLFU) evicts the callers seen least often.
     /// </summary>
     public int MaxCallers { get; set; } = 100_000;
 

@@ -1,27 +1,30 @@
-using Microsoft.Extensions.Caching.Memory;
+using System.Collections.Concurrent;
+using AccountService.Accounts;
+using BitFaster.Caching.Lfu;
 using Microsoft.Extensions.Options;
 
 namespace AccountService.Callers;
 
 /// <summary>
-/// What caller resolution keeps in memory, trusted only while <see cref="ChangeListener"/> hears every committed
-/// change: keys <c>k:&lt;key id&gt;</c>, accounts <c>a:&lt;id&gt;</c> and seats <c>s:&lt;account id&gt;</c>, the
-/// names the database's change notifications use. Bounded by <see cref="CacheOptions.MaxCallers"/> (least recently
-/// used evicted first).
+/// The callers resolution keeps in memory, trusted only while <see cref="ChangeListener"/> hears every committed
+/// change. A caller is an API key (<c>k:&lt;key id&gt;</c>) or a JWT's account (<c>a:&lt;account id&gt;</c>); at most
+/// <see cref="CacheOptions.MaxCallers"/> of them are held, chosen by a frequency-aware policy (W-TinyLFU), so busy
+/// callers stay when rare ones pass through. Every caller points at its account's <see cref="AccountState"/> (the
+/// account row and its seats), held once however many keys the account has.
 /// </summary>
 /// <remarks>
-/// A value read from the database may be stale by the time it is stored: a change committed after the read but
-/// notified before the store would otherwise be lost for good. So a reader takes a <see cref="Ticket"/> before it
-/// reads, and the value is kept only if no notification for its name (or a flush) came in between. Notifications bump
-/// a version before they remove, and a store checks again after it adds, so either order of the two is safe.
+/// A value is kept with the <see cref="Stamp"/> taken before it was read: the version of the change-notification name
+/// it answers to (<c>k:</c>, <c>a:</c> or <c>s:</c>, hashed onto one of <see cref="StripeCount"/> counters) and the
+/// count of flushes. A notification bumps its counter, so every value read before it stops being current at once,
+/// whatever order the read, the store and the notification take; it also drops the value, so that a stale answer
+/// (stale-if-error) never serves a change that was notified. Two names sharing a counter only cost an extra read.
 /// </remarks>
 internal sealed class CallerCache : IDisposable
 {
-    private const int StripeCount = 4096;
+    internal const int StripeCount = 1 << 16;
 
-    private static readonly MemoryCacheEntryOptions OneUnit = new() { Size = 1 };
-
-    private readonly MemoryCache _entries;
+    private readonly ConcurrentLfu<string, CallerEntry> _callers;
+    private readonly ConcurrentDictionary<string, AccountState> _accounts = new(StringComparer.Ordinal);
     private readonly long[] _versions = new long[StripeCount];
     private readonly TimeProvider _time;
     private readonly TimeSpan _staleIfError;
@@ -34,112 +37,175 @@ internal sealed class CallerCache : IDisposable
     {
         _time = time;
         _staleIfError = options.Value.StaleIfError;
-        _entries = new MemoryCache(new MemoryCacheOptions
-        {
-            SizeLimit = options.Value.MaxCallers,
-            CompactionPercentage = 0.10,
-        });
+        _callers = new ConcurrentLfu<string, CallerEntry>(options.Value.MaxCallers);
+        var events = _callers.Events.Value!;
+        events.ItemRemoved += (_, removed) => Release(removed.Value?.Account);
+        events.ItemUpdated += (_, updated) => Release(updated.OldValue?.Account);
         _lostAt = time.GetTimestamp();
     }
 
     /// <summary>Whether memory is current: the change listener is connected and has dropped what it may have missed.</summary>
     public bool IsListening => _listening;
 
-    /// <summary>Entries held now (for tests and the benchmark's report).</summary>
-    public long Count => _entries.Count;
+    /// <summary>Callers held now (API keys and JWT accounts).</summary>
+    public int Count => _callers.Count;
 
-    public readonly record struct Ticket(int Stripe, long Version, long Flushes);
+    /// <summary>Accounts held now, each once however many of its callers are held.</summary>
+    public int AccountCount => _accounts.Count;
 
-    /// <summary>A value known to be current: only while the listener is connected.</summary>
-    public bool TryGetCurrent<T>(string name, out T value)
-        where T : class
-    {
-        if (_listening && _entries.TryGetValue(name, out var found) && found is Entry<T> entry)
-        {
-            value = entry.Value;
-            return true;
-        }
-
-        value = null!;
-        return false;
-    }
-
-    /// <summary>
-    /// A value last known to be current at most <see cref="CacheOptions.StaleIfError"/> ago: for when the database
-    /// cannot be reached. An entry was current until it was read or until the listener was lost, whichever is later.
-    /// </summary>
-    public bool TryGetStale<T>(string name, out T value)
-        where T : class
-    {
-        value = null!;
-        if (_staleIfError <= TimeSpan.Zero || !_entries.TryGetValue(name, out var found) || found is not Entry<T> entry)
-        {
-            return false;
-        }
-
-        var currentAsOf = _listening ? _time.GetTimestamp() : Math.Max(entry.ReadAt, Interlocked.Read(ref _lostAt));
-        if (_time.GetElapsedTime(currentAsOf) > _staleIfError)
-        {
-            return false;
-        }
-
-        value = entry.Value;
-        return true;
-    }
-
-    /// <summary>Taken before reading <paramref name="name"/> from the database; see <see cref="Store{T}"/>.</summary>
-    public Ticket Begin(string name)
+    /// <summary>Taken before a value is read from the database; the value is current while its stamp is.</summary>
+    public Stamp Begin(string name)
     {
         var stripe = StripeOf(name);
-        return new Ticket(stripe, Volatile.Read(ref _versions[stripe]), Interlocked.Read(ref _flushes));
+        return new Stamp(stripe, Volatile.Read(ref _versions[stripe]), Interlocked.Read(ref _flushes));
     }
 
     /// <summary>
-    /// For a read whose name is not known before it returns (an account found through its key): any notification
-    /// since counts as a change.
+    /// For a read whose name is not known before it returns (an account found through its key): the number of
+    /// notifications so far; see <see cref="StampAfter"/>.
     /// </summary>
-    public Ticket BeginAny() => new(-1, Interlocked.Read(ref _changes), Interlocked.Read(ref _flushes));
+    public long BeginAny() => Interlocked.Read(ref _changes);
 
-    /// <summary>Keeps a value read after <paramref name="ticket"/> was taken, unless it changed since.</summary>
-    public void Store<T>(string name, T value, Ticket ticket)
-        where T : class
+    /// <summary>
+    /// The stamp a value named <paramref name="name"/> gets when its read began at <paramref name="changesBefore"/>
+    /// (<see cref="BeginAny"/>) and <paramref name="flushesBefore"/>: current only if no notification came since.
+    /// </summary>
+    public Stamp StampAfter(string name, long changesBefore, long flushesBefore)
     {
-        if (!Unchanged(ticket))
+        var stripe = StripeOf(name);
+        var version = Volatile.Read(ref _versions[stripe]);
+        return Interlocked.Read(ref _changes) == changesBefore
+            ? new Stamp(stripe, version, flushesBefore)
+            : new Stamp(stripe, version - 1, flushesBefore);
+    }
+
+    /// <summary>The API key caller <paramref name="keyId"/>, if it is held and current.</summary>
+    public bool TryGetKey(string keyId, out CallerEntry entry) =>
+        TryGetCaller(ChangeNotifications.KeyName(keyId), out entry) && entry.Key is { } key && IsCurrent(key.Stamp);
+
+    /// <summary>The JWT caller of <paramref name="accountId"/>, or the account state its keys share, if held.</summary>
+    public AccountState? FindAccount(string accountId)
+    {
+        if (TryGetCaller(ChangeNotifications.AccountName(accountId), out var entry))
         {
-            return;
+            return entry.Account;
         }
 
-        _entries.Set(name, new Entry<T>(value, _time.GetTimestamp()), OneUnit);
-        if (!Unchanged(ticket))
+        return _accounts.TryGetValue(accountId, out var state) ? state : null;
+    }
+
+    /// <summary>A value is current while the listener is connected and nothing was notified for it since its read began.</summary>
+    public bool IsCurrent(Stamp stamp) =>
+        _listening
+        && Volatile.Read(ref _versions[stamp.Stripe]) == stamp.Version
+        && Interlocked.Read(ref _flushes) == stamp.Flushes;
+
+    /// <summary>
+    /// Whether a value read at <paramref name="readAt"/> may still be served while the database cannot be reached: it
+    /// was current until the listener was lost (or until it was read, whichever is later), at most
+    /// <see cref="CacheOptions.StaleIfError"/> ago. Values that were notified as changed are not held at all.
+    /// </summary>
+    public bool MayServeStale(long readAt)
+    {
+        if (_staleIfError <= TimeSpan.Zero)
         {
-            _entries.Remove(name);
+            return false;
         }
+
+        var currentAsOf = _listening ? _time.GetTimestamp() : Math.Max(readAt, Interlocked.Read(ref _lostAt));
+        return _time.GetElapsedTime(currentAsOf) <= _staleIfError;
+    }
+
+    /// <summary>A held API key caller, current or not: for stale-if-error.</summary>
+    public bool TryGetKeyAnyAge(string keyId, out CallerEntry entry) =>
+        TryGetCaller(ChangeNotifications.KeyName(keyId), out entry) && entry.Key is not null;
+
+    /// <summary>Holds the API key caller read with <paramref name="keyStamp"/>, with its account; returns the account's state, if held.</summary>
+    public AccountState? StoreKey(string keyId, KeyRecord key, Stamp keyStamp, AccountRow account, Stamp accountStamp)
+    {
+        if (!IsCurrent(keyStamp))
+        {
+            return null;
+        }
+
+        var name = ChangeNotifications.KeyName(keyId);
+        var state = Acquire(account.Id);
+        SetRow(state, account, accountStamp);
+        var entry = new CallerEntry(state, new Versioned<KeyRecord>(key, keyStamp, _time.GetTimestamp()));
+        _callers.AddOrUpdate(name, entry);
+
+        // A notification between the check above and the store: drop what may already be stale.
+        if (!IsCurrent(keyStamp))
+        {
+            _callers.TryRemove(new KeyValuePair<string, CallerEntry>(name, entry));
+        }
+
+        return state;
     }
 
     /// <summary>
-    /// Raised after a name was dropped: other caches follow the notifications through it (the card cache takes
-    /// <c>c:</c> names), and tests use it to tell when a notification they sent has been applied.
+    /// The state of <paramref name="accountId"/> for a JWT caller: held as a caller of its own from now on (it counts
+    /// toward the bound), sharing the state its keys may already hold.
     /// </summary>
-    internal event Action<string>? Invalidated;
-
-    /// <summary>Raised after everything was dropped: whatever follows the notifications must drop everything too.</summary>
-    internal event Action? InvalidatedAll;
-
-    /// <summary>Drops one name after a change notification.</summary>
-    public void Invalidate(string name)
+    public AccountState HoldAccountCaller(string accountId)
     {
-        Interlocked.Increment(ref _versions[StripeOf(name)]);
-        Interlocked.Increment(ref _changes);
-        _entries.Remove(name);
-        Invalidated?.Invoke(name);
+        var name = ChangeNotifications.AccountName(accountId);
+        if (TryGetCaller(name, out var entry))
+        {
+            return entry.Account;
+        }
+
+        var state = Acquire(accountId);
+        _callers.AddOrUpdate(name, new CallerEntry(state, null));
+        return state;
+    }
+
+    /// <summary>Keeps <paramref name="row"/> as the account's current row, if nothing was notified for it since <paramref name="stamp"/>.</summary>
+    public void SetRow(AccountState state, AccountRow row, Stamp stamp) =>
+        Set(ref state.Row, new Versioned<AccountRow>(row, stamp, _time.GetTimestamp()));
+
+    /// <summary>Keeps <paramref name="seats"/> as the account's current seats, if nothing was notified for them since <paramref name="stamp"/>.</summary>
+    public void SetSeats(AccountState state, AccountSeats seats, Stamp stamp) =>
+        Set(ref state.Seats, new Versioned<AccountSeats>(seats, stamp, _time.GetTimestamp()));
+
+    /// <summary>After <c>k:&lt;key id&gt;</c>: the key changed (revoked, deleted, created).</summary>
+    public void KeyChanged(string keyId)
+    {
+        var name = ChangeNotifications.KeyName(keyId);
+        Bump(name);
+        _callers.TryRemove(name);
+    }
+
+    /// <summary>After <c>a:&lt;account id&gt;</c>: the account's row changed.</summary>
+    public void AccountChanged(string accountId)
+    {
+        Bump(ChangeNotifications.AccountName(accountId));
+        if (_accounts.TryGetValue(accountId, out var state))
+        {
+            state.Row = null;
+        }
+    }
+
+    /// <summary>After <c>s:&lt;account id&gt;</c>: the account's apps or seats changed.</summary>
+    public void SeatsChanged(string accountId)
+    {
+        Bump(ChangeNotifications.SeatsName(accountId));
+        if (_accounts.TryGetValue(accountId, out var state))
+        {
+            state.Seats = null;
+        }
     }
 
     /// <summary>Drops everything: a TRUNCATE, or a listener that may have missed notifications.</summary>
     public void InvalidateAll()
     {
         Interlocked.Increment(ref _flushes);
-        _entries.Clear();
-        InvalidatedAll?.Invoke();
+        _callers.Clear();
+        foreach (var state in _accounts.Values)
+        {
+            state.Row = null;
+            state.Seats = null;
+        }
     }
 
     /// <summary>The listener hears changes again: forget what may have changed meanwhile, then trust memory.</summary>
@@ -159,13 +225,100 @@ internal sealed class CallerCache : IDisposable
         }
     }
 
-    public void Dispose() => _entries.Dispose();
+    /// <summary>Applies pending evictions now (they are otherwise applied in the background, in batches).</summary>
+    internal void Maintain() => _callers.DoMaintenance();
 
-    private bool Unchanged(Ticket ticket) =>
-        (ticket.Stripe < 0 ? Interlocked.Read(ref _changes) : Volatile.Read(ref _versions[ticket.Stripe])) == ticket.Version
-        && Interlocked.Read(ref _flushes) == ticket.Flushes;
+    public void Dispose()
+    {
+        _callers.Clear();
+        _accounts.Clear();
+    }
+
+    private void Bump(string name)
+    {
+        Interlocked.Increment(ref _versions[StripeOf(name)]);
+        Interlocked.Increment(ref _changes);
+    }
+
+    private bool TryGetCaller(string name, out CallerEntry entry) => _callers.TryGet(name, out entry!);
+
+    private void Set<T>(ref Versioned<T>? slot, Versioned<T> value)
+        where T : class
+    {
+        if (!IsCurrent(value.Stamp))
+        {
+            return;
+        }
+
+        Volatile.Write(ref slot, value);
+        if (!IsCurrent(value.Stamp))
+        {
+            Interlocked.CompareExchange(ref slot, null, value);
+        }
+    }
+
+    /// <summary>The shared state of an account, counted once more as referenced by a caller.</summary>
+    private AccountState Acquire(string accountId)
+    {
+        while (true)
+        {
+            var state = _accounts.GetOrAdd(accountId, static id => new AccountState(id));
+            lock (state)
+            {
+                if (!state.Retired)
+                {
+                    state.Callers++;
+                    return state;
+                }
+            }
+        }
+    }
+
+    /// <summary>A caller no longer points at the state; the last one to go takes it out of the index.</summary>
+    private void Release(AccountState? state)
+    {
+        if (state is null)
+        {
+            return;
+        }
+
+        lock (state)
+        {
+            if (--state.Callers > 0)
+            {
+                return;
+            }
+
+            state.Retired = true;
+        }
+
+        _accounts.TryRemove(new KeyValuePair<string, AccountState>(state.Id, state));
+    }
 
     private static int StripeOf(string name) => (int)((uint)string.GetHashCode(name, StringComparison.Ordinal) % StripeCount);
+}
 
-    private sealed record Entry<T>(T Value, long ReadAt);
+/// <summary>Where a value stood when its read began: see <see cref="CallerCache"/>.</summary>
+internal readonly record struct Stamp(int Stripe, long Version, long Flushes);
+
+/// <summary>A value read from the database, with the stamp taken before the read and when it was read (a timestamp).</summary>
+internal sealed record Versioned<T>(T Value, Stamp Stamp, long ReadAt);
+
+/// <summary>One held caller: its account's state and, for an API key, the key.</summary>
+internal sealed record CallerEntry(AccountState Account, Versioned<KeyRecord>? Key);
+
+/// <summary>What is held of one account, shared by all its callers: the row and the seats, each read when first needed.</summary>
+internal sealed class AccountState(string id)
+{
+    public string Id { get; } = id;
+
+    // Written through CallerCache only; a null is "not held, read it".
+    internal Versioned<AccountRow>? Row;
+
+    internal Versioned<AccountSeats>? Seats;
+
+    // Guarded by the state's lock: how many held callers point here, and whether it has left the index.
+    internal int Callers;
+
+    internal bool Retired;
 }

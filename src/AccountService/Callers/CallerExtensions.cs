@@ -16,6 +16,7 @@ internal static class CallerExtensions
             .ValidateSelfOnStart();
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<CallerCache>();
+        builder.Services.AddSingleton<ChangeNotifications>();
         builder.Services.AddSingleton<CallerResolver>();
         builder.Services.AddSingleton<KeyUsageRecorder>();
         builder.Services.AddHostedService(services => services.GetRequiredService<KeyUsageRecorder>());

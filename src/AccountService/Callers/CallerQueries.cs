@@ -11,17 +11,13 @@ namespace AccountService.Callers;
 /// </summary>
 internal static class CallerQueries
 {
-    /// <summary>A key by its id (primary key), joined to its account (primary key); null when the id is unknown.</summary>
-    public static async Task<(KeyRecord Key, AccountRow Account)?> KeyWithAccountAsync(AccountDbContext db, string keyId, CancellationToken ct)
-    {
-        var row = await KeyWithAccount(db, keyId, ct);
-        return row is null
-            ? null
-            : (new KeyRecord(row.AccountId, row.SecretHash, row.RevokedAt is not null, row.LastUsedAt), AccountRow.From(row.Account));
-    }
+    /// <summary>A key by its id (primary key) with its account (primary key), in one statement; null when the id is unknown.</summary>
+    public static Task<KeyWithAccount?> KeyWithAccountAsync(AccountDbContext db, string keyId, CancellationToken ct) =>
+        KeyWithAccountById(db, keyId, ct);
 
-    public static async Task<AccountRow?> AccountAsync(AccountDbContext db, string accountId, CancellationToken ct) =>
-        AccountRow.From(await AccountById(db, accountId, ct));
+    /// <summary>An account by its id, exactly the columns the responses use.</summary>
+    public static Task<AccountRow?> AccountAsync(AccountDbContext db, string accountId, CancellationToken ct) =>
+        AccountById(db, accountId, ct);
 
     /// <summary>
     /// The account's Stripe customer and its apps' seats in one query: flat rows of account, app and seat (an account
@@ -43,17 +39,44 @@ internal static class CallerQueries
         return new AccountSeats(rows[0].StripeCustomerId, seats);
     }
 
-    private static readonly Func<AccountDbContext, string, CancellationToken, Task<KeyQueryRow?>> KeyWithAccount =
+    private static readonly Func<AccountDbContext, string, CancellationToken, Task<KeyWithAccount?>> KeyWithAccountById =
         EF.CompileAsyncQuery((AccountDbContext db, string keyId, CancellationToken ct) =>
             (from k in db.ApiKeys.AsNoTracking()
              join a in db.Accounts.AsNoTracking() on k.AccountId equals a.Id
              where k.KeyId == keyId
-             select new KeyQueryRow(k.AccountId, k.SecretHash, k.RevokedAt, k.LastUsedAt, a))
-            .SingleOrDefault());
+             select new KeyWithAccount(
+                 new KeyRecord(k.AccountId, k.SecretHash, k.RevokedAt != null, k.LastUsedAt),
+                 new AccountRow(
+                     a.Id,
+                     a.Name,
+                     a.Tier,
+                     a.Status,
+                     a.CreatedAt,
+                     a.BillingType,
+                     a.StripeCustomerId,
+                     a.StripeSubscriptionId,
+                     a.AwsCustomerIdentifier,
+                     a.AwsLicenseArn,
+                     a.AwsSubscriptionStatus)))
+            .FirstOrDefault());
 
-    private static readonly Func<AccountDbContext, string, CancellationToken, Task<Account?>> AccountById =
+    private static readonly Func<AccountDbContext, string, CancellationToken, Task<AccountRow?>> AccountById =
         EF.CompileAsyncQuery((AccountDbContext db, string accountId, CancellationToken ct) =>
-            db.Accounts.AsNoTracking().SingleOrDefault(a => a.Id == accountId));
+            db.Accounts.AsNoTracking()
+                .Where(a => a.Id == accountId)
+                .Select(a => new AccountRow(
+                    a.Id,
+                    a.Name,
+                    a.Tier,
+                    a.Status,
+                    a.CreatedAt,
+                    a.BillingType,
+                    a.StripeCustomerId,
+                    a.StripeSubscriptionId,
+                    a.AwsCustomerIdentifier,
+                    a.AwsLicenseArn,
+                    a.AwsSubscriptionStatus))
+                .FirstOrDefault());
 
     private static readonly Func<AccountDbContext, string, IAsyncEnumerable<SeatQueryRow>> SeatsById =
         EF.CompileAsyncQuery((AccountDbContext db, string accountId) =>
@@ -71,8 +94,6 @@ internal static class CallerQueries
                 (bool?)seat.CancelAtPeriodEnd,
                 seat.CurrentPeriodEnd));
 
-    private sealed record KeyQueryRow(string AccountId, byte[] SecretHash, DateTimeOffset? RevokedAt, DateTimeOffset? LastUsedAt, Account Account);
-
     private sealed record SeatQueryRow(
         string? StripeCustomerId,
         string? AppId,
@@ -82,6 +103,9 @@ internal static class CallerQueries
         bool? CancelAtPeriodEnd,
         DateTimeOffset? CurrentPeriodEnd);
 }
+
+/// <summary>A key and its account, as one statement reads them.</summary>
+internal sealed record KeyWithAccount(KeyRecord Key, AccountRow Account);
 
 /// <summary>What resolving an API key needs of its row: never the key's name, and only a hash of its secret.</summary>
 internal sealed record KeyRecord(string AccountId, byte[] SecretHash, bool Revoked, DateTimeOffset? LastUsedAt);

@@ -6,7 +6,8 @@ namespace AccountService.Callers;
 
 /// <summary>
 /// Turns a credential into the caller's account: an API key (key id, secret) or a JWT's account id. Known callers are
-/// answered from <see cref="CallerCache"/> with no database work; the rest are read with one query and remembered.
+/// answered from <see cref="CallerCache"/> with no database work; the rest are read with one statement and remembered.
+/// What a resolution read travels with the request as a <see cref="ResolvedCaller"/>, so nothing reads it again.
 /// Authentication, the rate limiter and the endpoints all ask here; nothing else reads keys or accounts for a request.
 /// </summary>
 internal sealed partial class CallerResolver(
@@ -25,15 +26,22 @@ internal sealed partial class CallerResolver(
     /// </summary>
     public async ValueTask<KeyResolution> ResolveKeyAsync(string keyId, string secret, bool memoryOnly, CancellationToken ct)
     {
-        var name = CallerNames.Key(keyId);
-        if (!cache.TryGetCurrent<KeyRecord>(name, out var key))
+        KeyRecord? key;
+        AccountState? state = null;
+        AccountRow? account = null;
+        if (cache.TryGetKey(keyId, out var held))
         {
-            if (memoryOnly)
-            {
-                return new KeyResolution(KeyOutcome.NotInMemory, null);
-            }
-
-            key = await ReadKeyAsync(keyId, name, ct);
+            key = held.Key!.Value;
+            state = held.Account;
+            account = state.Row is { } row && cache.IsCurrent(row.Stamp) ? row.Value : null;
+        }
+        else if (memoryOnly)
+        {
+            return new KeyResolution(KeyOutcome.NotInMemory, null);
+        }
+        else
+        {
+            (key, state, account) = await ReadKeyAsync(keyId, ct);
         }
 
         var secretMatches = hasher.Matches(secret, key?.SecretHash ?? NoSuchKeyHash);
@@ -52,79 +60,134 @@ internal sealed partial class CallerResolver(
             return new KeyResolution(KeyOutcome.Revoked, null);
         }
 
-        // Read with the key moments ago, so normally from memory.
-        var account = await FindAccountAsync(key.AccountId, ct);
+        // The key is known but its account changed since it was read: the account alone, by its primary key.
+        account ??= state is null ? null : await ReadAccountAsync(state, key.AccountId, ct);
         if (account is null)
         {
-            return new KeyResolution(KeyOutcome.UnknownKey, null);
+            return new KeyResolution(KeyOutcome.NoAccount, null);
         }
 
         usage.Used(keyId, key.LastUsedAt);
-        return new KeyResolution(KeyOutcome.Valid, account);
+        return new KeyResolution(KeyOutcome.Valid, new ResolvedCaller(account, state));
     }
 
     /// <summary>The account with this id (a JWT's subject), or null when there is none.</summary>
-    public ValueTask<AccountRow?> FindAccountAsync(string accountId, CancellationToken ct) =>
-        ReadThroughAsync(CallerNames.Account(accountId), (db, token) => CallerQueries.AccountAsync(db, accountId, token), ct);
-
-    /// <summary>The account's Stripe customer and its apps' seats (<c>GET /api/account</c>), or null when there is no such account.</summary>
-    public ValueTask<AccountSeats?> FindSeatsAsync(string accountId, CancellationToken ct) =>
-        ReadThroughAsync(CallerNames.Seats(accountId), (db, token) => CallerQueries.SeatsAsync(db, accountId, token), ct);
-
-    private async ValueTask<T?> ReadThroughAsync<T>(string name, Func<AccountDbContext, CancellationToken, Task<T?>> read, CancellationToken ct)
-        where T : class
+    public async ValueTask<ResolvedCaller?> FindAccountAsync(string accountId, CancellationToken ct)
     {
-        if (cache.TryGetCurrent<T>(name, out var known))
+        var state = cache.FindAccount(accountId);
+        if (state?.Row is { } row && cache.IsCurrent(row.Stamp))
         {
-            return known;
+            return new ResolvedCaller(row.Value, cache.HoldAccountCaller(accountId));
         }
 
-        var ticket = cache.Begin(name);
-        T? value;
+        var name = ChangeNotifications.AccountName(accountId);
+        var stamp = cache.Begin(name);
+        AccountRow? read;
         try
         {
-            await using var scope = scopes.CreateAsyncScope();
-            value = await read(scope.ServiceProvider.GetRequiredService<AccountDbContext>(), ct);
+            read = await QueryAsync((db, token) => CallerQueries.AccountAsync(db, accountId, token), ct);
         }
-        catch (Exception ex) when (DatabaseFaults.IsUnavailable(ex) && cache.TryGetStale<T>(name, out var stale))
+        catch (Exception ex) when (DatabaseFaults.IsUnavailable(ex) && state?.Row is { } stale && cache.MayServeStale(stale.ReadAt))
         {
-            LogServedStale(logger, name[0]);
-            return stale;
+            LogServedStale(logger, 'a');
+            return new ResolvedCaller(stale.Value, state);
         }
 
-        if (value is not null)
-        {
-            cache.Store(name, value, ticket);
-        }
-
-        return value;
-    }
-
-    private async Task<KeyRecord?> ReadKeyAsync(string keyId, string name, CancellationToken ct)
-    {
-        var keyTicket = cache.Begin(name);
-        var accountTicket = cache.BeginAny();
-        (KeyRecord Key, AccountRow Account)? row;
-        try
-        {
-            await using var scope = scopes.CreateAsyncScope();
-            var db = scope.ServiceProvider.GetRequiredService<AccountDbContext>();
-            row = await CallerQueries.KeyWithAccountAsync(db, keyId, ct);
-        }
-        catch (Exception ex) when (DatabaseFaults.IsUnavailable(ex) && cache.TryGetStale<KeyRecord>(name, out var stale))
-        {
-            LogServedStale(logger, name[0]);
-            return stale;
-        }
-
-        if (row is not { } read)
+        if (read is null)
         {
             return null;
         }
 
-        cache.Store(name, read.Key, keyTicket);
-        cache.Store(CallerNames.Account(read.Account.Id), read.Account, accountTicket);
-        return read.Key;
+        state = cache.HoldAccountCaller(accountId);
+        cache.SetRow(state, read, stamp);
+        return new ResolvedCaller(read, state);
+    }
+
+    /// <summary>
+    /// The account's Stripe customer and its apps' seats (<c>GET /api/account</c>), in one statement when not held;
+    /// null when there is no such account. <paramref name="known"/> is what resolution already holds of the account.
+    /// </summary>
+    public async ValueTask<AccountSeats?> FindSeatsAsync(string accountId, AccountState? known, CancellationToken ct)
+    {
+        var state = known ?? cache.FindAccount(accountId);
+        if (state?.Seats is { } held && cache.IsCurrent(held.Stamp))
+        {
+            return held.Value;
+        }
+
+        var stamp = cache.Begin(ChangeNotifications.SeatsName(accountId));
+        AccountSeats? read;
+        try
+        {
+            read = await QueryAsync((db, token) => CallerQueries.SeatsAsync(db, accountId, token), ct);
+        }
+        catch (Exception ex) when (DatabaseFaults.IsUnavailable(ex) && state?.Seats is { } stale && cache.MayServeStale(stale.ReadAt))
+        {
+            LogServedStale(logger, 's');
+            return stale.Value;
+        }
+
+        if (read is not null)
+        {
+            cache.SetSeats(state ?? cache.HoldAccountCaller(accountId), read, stamp);
+        }
+
+        return read;
+    }
+
+    /// <summary>The key and its account in one statement; or, while the database is away, what memory last knew of them.</summary>
+    private async Task<(KeyRecord? Key, AccountState? State, AccountRow? Account)> ReadKeyAsync(string keyId, CancellationToken ct)
+    {
+        var keyStamp = cache.Begin(ChangeNotifications.KeyName(keyId));
+        var changesBefore = cache.BeginAny();
+        KeyWithAccount? row;
+        try
+        {
+            row = await QueryAsync((db, token) => CallerQueries.KeyWithAccountAsync(db, keyId, token), ct);
+        }
+        catch (Exception ex) when (DatabaseFaults.IsUnavailable(ex) && StaleKey(keyId) is { } stale)
+        {
+            LogServedStale(logger, 'k');
+            return stale;
+        }
+
+        if (row is null)
+        {
+            return (null, null, null);
+        }
+
+        var accountStamp = cache.StampAfter(ChangeNotifications.AccountName(row.Account.Id), changesBefore, keyStamp.Flushes);
+        return (row.Key, cache.StoreKey(keyId, row.Key, keyStamp, row.Account, accountStamp), row.Account);
+    }
+
+    private (KeyRecord?, AccountState?, AccountRow?)? StaleKey(string keyId)
+    {
+        if (!cache.TryGetKeyAnyAge(keyId, out var held) || !cache.MayServeStale(held.Key!.ReadAt)
+            || held.Account.Row is not { } row || !cache.MayServeStale(row.ReadAt))
+        {
+            return null;
+        }
+
+        return (held.Key.Value, held.Account, row.Value);
+    }
+
+    private async Task<AccountRow?> ReadAccountAsync(AccountState state, string accountId, CancellationToken ct)
+    {
+        var stamp = cache.Begin(ChangeNotifications.AccountName(accountId));
+        var read = await QueryAsync((db, token) => CallerQueries.AccountAsync(db, accountId, token), ct);
+        if (read is not null)
+        {
+            cache.SetRow(state, read, stamp);
+        }
+
+        return read;
+    }
+
+    private async Task<T?> QueryAsync<T>(Func<AccountDbContext, CancellationToken, Task<T?>> read, CancellationToken ct)
+        where T : class
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        return await read(scope.ServiceProvider.GetRequiredService<AccountDbContext>(), ct);
     }
 
     [LoggerMessage(EventId = 50, Level = LogLevel.Debug, Message = "Database unavailable: answered a caller ({Kind}) from memory")]
@@ -137,18 +200,15 @@ internal enum KeyOutcome
     UnknownKey,
     WrongSecret,
     Revoked,
+    NoAccount,
     NotInMemory,
 }
 
-/// <summary>How an API key resolved; <see cref="Account"/> is set when it is valid.</summary>
-internal readonly record struct KeyResolution(KeyOutcome Outcome, AccountRow? Account);
+/// <summary>How an API key resolved; <see cref="Caller"/> is set when it is valid.</summary>
+internal readonly record struct KeyResolution(KeyOutcome Outcome, ResolvedCaller? Caller);
 
-/// <summary>The names cache entries and change notifications share (see the NotifyCallerChanges migration).</summary>
-internal static class CallerNames
-{
-    public static string Key(string keyId) => "k:" + keyId;
-
-    public static string Account(string accountId) => "a:" + accountId;
-
-    public static string Seats(string accountId) => "s:" + accountId;
-}
+/// <summary>
+/// A request's caller as resolution found it, kept on <see cref="HttpContext.Features"/>: the account row, and the
+/// state memory holds for the account (null when it was read but not kept), where its seats are kept too.
+/// </summary>
+internal sealed record ResolvedCaller(AccountRow Account, AccountState? State);

@@ -5,18 +5,16 @@ using Npgsql;
 namespace AccountService.Callers;
 
 /// <summary>
-/// LISTENs on <c>account_changes</c>, which triggers notify on every committed change to keys, accounts, apps and
-/// seats, and drops the named entries from <see cref="CallerCache"/>. Memory is trusted only while this connection is
-/// up: when it is lost, requests read the database; it reconnects at once and, having possibly missed notifications,
-/// drops everything before memory is trusted again.
+/// LISTENs on <see cref="ChangeNotifications.Channel"/>, which triggers notify on every committed change to keys,
+/// accounts, apps, seats and last known cards, and hands each payload to <see cref="ChangeNotifications"/>. Memory is
+/// trusted only while this connection is up: when it is lost, requests read the database; it reconnects at once and,
+/// having possibly missed notifications, drops everything before memory is trusted again.
 /// </summary>
 internal sealed partial class ChangeListener(
-    CallerCache cache,
+    ChangeNotifications notifications,
     IOptions<DatabaseOptions> database,
     ILogger<ChangeListener> logger) : BackgroundService
 {
-    public const string Channel = "account_changes";
-
     /// <summary>With no notification for this long, the connection is asked a question to prove it is still there.</summary>
     internal static readonly TimeSpan IdleCheck = TimeSpan.FromSeconds(5);
 
@@ -45,7 +43,7 @@ internal sealed partial class ChangeListener(
             }
             catch (Exception ex)
             {
-                cache.ListenerLost();
+                notifications.Lost();
                 if (failures++ == 0)
                 {
                     LogLost(logger, ex.GetBaseException().Message);
@@ -60,21 +58,21 @@ internal sealed partial class ChangeListener(
             }
         }
 
-        cache.ListenerLost();
+        notifications.Lost();
     }
 
     private async Task ListenAsync(string connectionString, Action connected, CancellationToken ct)
     {
         await using var connection = new NpgsqlConnection(connectionString);
-        connection.Notification += (_, e) => Apply(e.Payload);
+        connection.Notification += (_, e) => notifications.Apply(e.Payload);
         await connection.OpenAsync(ct);
-        await using (var listen = new NpgsqlCommand($"LISTEN {Channel}", connection))
+        await using (var listen = new NpgsqlCommand($"LISTEN {ChangeNotifications.Channel}", connection))
         {
             await listen.ExecuteNonQueryAsync(ct);
         }
 
         // Listening from here on; whatever changed before is dropped, then memory is trusted.
-        cache.ListenerConnected();
+        notifications.Connected();
         connected();
         LogListening(logger);
 
@@ -86,17 +84,6 @@ internal sealed partial class ChangeListener(
                 await ping.ExecuteScalarAsync(ct);
             }
         }
-    }
-
-    private void Apply(string payload)
-    {
-        if (payload == "*")
-        {
-            cache.InvalidateAll();
-            return;
-        }
-
-        cache.Invalidate(payload);
     }
 
     [LoggerMessage(EventId = 54, Level = LogLevel.Information, Message = "Listening for account changes")]

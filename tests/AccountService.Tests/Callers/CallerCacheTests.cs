@@ -1,6 +1,8 @@
 using System.Diagnostics;
 using System.Net;
 using System.Text.Json.Nodes;
+using AccountService.Accounts;
+using AccountService.Callers;
 using AccountService.Tests.Auth;
 using AccountService.Tests.Infrastructure;
 using Npgsql;
@@ -44,6 +46,58 @@ public sealed class CallerCacheTests(PostgresFixture database) : IntegrationTest
             ($"Bearer {key}", "/api/account"),
             ($"Bearer {jwt}", "/api/account"),
         ];
+    }
+
+    [Fact]
+    public async Task AMissCostsOneStatementForWhatItDoesNotKnow()
+    {
+        await SeedAccountAsync("acc_1");
+        await SeedAccountAsync("acc_2");
+        var key = await SeedKeyAsync("acc_1");
+        await using var factory = Api(
+            ("Cache:KeyUsageFlushInterval", "00:01:00"),
+            ("Logging:LogLevel:Microsoft.EntityFrameworkCore.Database.Command", "Information"));
+        using var client = factory.CreateClient();
+        await factory.ListeningAsync();
+
+        async Task<int> StatementsAsync(string authorization)
+        {
+            var before = factory.Logs.Count(IsStatement);
+            Assert.Equal(HttpStatusCode.OK, await SendAsync(client, authorization));
+            return factory.Logs.Count(IsStatement) - before;
+        }
+
+        var keyMiss = await StatementsAsync($"Bearer {key}");
+        var keyHit = await StatementsAsync($"Bearer {key}");
+        var jwtMiss = await StatementsAsync($"Bearer {TestAuth.Jwt("acc_2")}");
+        var jwtHit = await StatementsAsync($"Bearer {TestAuth.Jwt("acc_2")}");
+        await ExecuteAsync("UPDATE accounts SET name = 'Renamed' WHERE id = 'acc_1'");
+        await factory.SeenAllChangesAsync();
+        var accountChanged = await StatementsAsync($"Bearer {key}");
+
+        // A new key: the key and its account in one statement; a JWT: the account; a known key whose account changed:
+        // the account alone.
+        Assert.Equal((1, 0, 1, 0, 1), (keyMiss, keyHit, jwtMiss, jwtHit, accountChanged));
+    }
+
+    [Fact]
+    public async Task WithAHundredThousandCallersHeldAKeyRevokedBySqlFailsWithin100Ms()
+    {
+        await SeedAccountAsync("acc_1");
+        var key = await SeedKeyAsync("acc_1");
+        await using var factory = Api();
+        using var client = factory.CreateClient();
+        await factory.ListeningAsync();
+        Assert.Equal(HttpStatusCode.OK, await SendAsync(client, $"Bearer {key}"));
+        Fill(factory.Callers, 100_000);
+        Assert.True(factory.Callers.Count >= 100_000, $"{factory.Callers.Count} callers held");
+        Assert.Equal(HttpStatusCode.OK, await SendAsync(client, $"Bearer {key}"));
+
+        await ExecuteAsync($"UPDATE api_keys SET revoked_at = now() WHERE key_id = '{key[3..11]}'");
+        var committed = Stopwatch.StartNew();
+        var lag = await UntilAsync(client, $"Bearer {key}", "/v1/accounts/me", status => status == HttpStatusCode.Unauthorized, committed);
+
+        Assert.True(lag <= PropagationLimit, $"the revocation took {lag.TotalMilliseconds} ms with a full cache");
     }
 
     [Theory]
@@ -211,6 +265,7 @@ public sealed class CallerCacheTests(PostgresFixture database) : IntegrationTest
         foreach (var key in keys.Concat(keys))
         {
             Assert.Equal(HttpStatusCode.OK, await SendAsync(client, $"Bearer {key}"));
+            factory.Callers.Maintain();
             peak = Math.Max(peak, factory.Callers.Count);
         }
 
@@ -272,6 +327,28 @@ public sealed class CallerCacheTests(PostgresFixture database) : IntegrationTest
 
         return new AccountApiFactory(connectionString, all, seeOwnWrites: false);
     }
+
+    /// <summary>Holds <paramref name="count"/> made-up callers, each an API key of its own account.</summary>
+    private static void Fill(CallerCache cache, int count)
+    {
+        for (var i = 0; i < count; i++)
+        {
+            var keyId = $"F{i:D7}";
+            var accountId = $"acc_fill_{i}";
+            var keyStamp = cache.Begin(ChangeNotifications.KeyName(keyId));
+            var accountStamp = cache.Begin(ChangeNotifications.AccountName(accountId));
+            cache.StoreKey(
+                keyId,
+                new KeyRecord(accountId, new byte[32], Revoked: false, LastUsedAt: null),
+                keyStamp,
+                new AccountRow(accountId, "Filler", AccountTier.Basic, AccountStatus.Enabled, DateTimeOffset.UnixEpoch, BillingType.Stripe, null, null, null, null, null),
+                accountStamp);
+        }
+
+        cache.Maintain();
+    }
+
+    private static bool IsStatement(string line) => line.Contains("Executed DbCommand", StringComparison.Ordinal);
 
     private static bool IsQuery(string line) =>
         line.Contains("Executed DbCommand", StringComparison.Ordinal) && line.Contains("SELECT", StringComparison.Ordinal);

@@ -80,8 +80,8 @@ public sealed class GatewayTests(PostgresFixture database) : IntegrationTest(dat
 
         var started = System.Diagnostics.Stopwatch.StartNew();
         var seen = new System.Collections.Concurrent.ConcurrentBag<double>();
-        a.Callers.Invalidated += n => seen.Add(started.Elapsed.TotalMilliseconds);
-        b.Callers.Invalidated += n => seen.Add(started.Elapsed.TotalMilliseconds);
+        a.Notifications.Applied += n => seen.Add(started.Elapsed.TotalMilliseconds);
+        b.Notifications.Applied += n => seen.Add(started.Elapsed.TotalMilliseconds);
         Assert.Equal(0, (await RunCliAsync("keys", "revoke", "--key-id", key[3..11])).ExitCode);
         var cliDone = started.Elapsed.TotalMilliseconds;
         var revoked = System.Diagnostics.Stopwatch.StartNew();

@@ -87,8 +87,11 @@ public sealed class AccountApiFactory(
     /// <summary>The app's caller cache: whether it listens, what it holds.</summary>
     internal CallerCache Callers => Services.GetRequiredService<CallerCache>();
 
+    /// <summary>The app's change notifications: tests watch them arrive.</summary>
+    internal ChangeNotifications Notifications => Services.GetRequiredService<ChangeNotifications>();
+
     /// <summary>Waits (bounded) until every change committed before the call has reached the app's memory.</summary>
-    internal Task SeenAllChangesAsync() => ChangeBarrier.PassAsync(Callers, connectionString);
+    internal Task SeenAllChangesAsync() => ChangeBarrier.PassAsync(Callers, Notifications, connectionString);
 
     /// <summary>Waits (bounded) until the app's change listener is connected, so known callers are served from memory.</summary>
     internal async Task ListeningAsync()

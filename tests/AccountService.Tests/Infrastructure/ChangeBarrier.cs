@@ -19,12 +19,13 @@ internal sealed class ChangeBarrier(string connectionString) : IStartupFilter
     public Action<IApplicationBuilder> Configure(Action<IApplicationBuilder> next) => app =>
     {
         var cache = app.ApplicationServices.GetRequiredService<CallerCache>();
+        var notifications = app.ApplicationServices.GetRequiredService<ChangeNotifications>();
         app.Use(async (context, nextMiddleware) =>
         {
             // Health probes read no caller data; tests count what they cost the database.
             if (!context.Request.Path.StartsWithSegments("/health", StringComparison.Ordinal))
             {
-                await PassAsync(cache, connectionString);
+                await PassAsync(cache, notifications, connectionString);
             }
 
             await nextMiddleware(context);
@@ -32,7 +33,7 @@ internal sealed class ChangeBarrier(string connectionString) : IStartupFilter
         next(app);
     };
 
-    public static async Task PassAsync(CallerCache cache, string connectionString)
+    public static async Task PassAsync(CallerCache cache, ChangeNotifications notifications, string connectionString)
     {
         if (!cache.IsListening)
         {
@@ -49,14 +50,14 @@ internal sealed class ChangeBarrier(string connectionString) : IStartupFilter
             }
         }
 
-        cache.Invalidated += OnInvalidated;
+        notifications.Applied += OnInvalidated;
         try
         {
             try
             {
                 await using var connection = new NpgsqlConnection(connectionString);
                 await connection.OpenAsync();
-                await using var notify = new NpgsqlCommand($"NOTIFY {ChangeListener.Channel}, '{token}'", connection);
+                await using var notify = new NpgsqlCommand($"NOTIFY {ChangeNotifications.Channel}, '{token}'", connection);
                 await notify.ExecuteNonQueryAsync();
             }
             catch (NpgsqlException)
@@ -69,7 +70,7 @@ internal sealed class ChangeBarrier(string connectionString) : IStartupFilter
         }
         finally
         {
-            cache.Invalidated -= OnInvalidated;
+            notifications.Applied -= OnInvalidated;
         }
     }
 }
