@@ -31,8 +31,7 @@ internal sealed partial class ApiKeyAuthenticationHandler(
             return AuthenticateResult.Fail(AuthChallenge.Message);
         }
 
-        var memoryOnly = Context.Features.Get<CallerResolution>()?.MemoryOnly ?? false;
-        var resolved = await callers.ResolveKeyAsync(keyId, secret, memoryOnly, Context.RequestAborted);
+        var resolved = await callers.ResolveKeyAsync(keyId, secret, Context.Features.Get<CallerResolution>(), Context.RequestAborted);
         if (resolved.Caller is not { } caller)
         {
             LogRejected(Logger, resolved.Outcome switch

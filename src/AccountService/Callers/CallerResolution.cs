@@ -1,12 +1,11 @@
 namespace AccountService.Callers;
 
 /// <summary>
-/// A request feature the rate limiter sets before authentication runs: <see cref="MemoryOnly"/> when the client has
-/// spent its budget for failed credentials, so an unknown key costs no database work.
+/// A request feature the rate limiter sets before authentication runs. Asked only when a credential is not in memory
+/// and would cost a database lookup: false once the client has spent its budget for failed credentials, so guessed keys
+/// cost no database work.
 /// </summary>
-internal sealed class CallerResolution(bool memoryOnly)
+internal abstract class CallerResolution
 {
-    public static readonly CallerResolution FromMemoryOnly = new(true);
-
-    public bool MemoryOnly { get; } = memoryOnly;
+    public abstract ValueTask<bool> MayLookUpAsync();
 }

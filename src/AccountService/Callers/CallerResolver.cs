@@ -21,10 +21,10 @@ internal sealed partial class CallerResolver(
     private static readonly byte[] NoSuchKeyHash = new byte[32];
 
     /// <summary>
-    /// Resolves <c>ok_&lt;keyId&gt;_&lt;secret&gt;</c>. With <paramref name="memoryOnly"/> a key not in memory is not
-    /// looked up: a client that has spent its budget for failed credentials gets no more database work.
+    /// Resolves <c>ok_&lt;keyId&gt;_&lt;secret&gt;</c>. A key not in memory is looked up only if <paramref name="gate"/>
+    /// allows it: a client that has spent its budget for failed credentials gets no more database work.
     /// </summary>
-    public async ValueTask<KeyResolution> ResolveKeyAsync(string keyId, string secret, bool memoryOnly, CancellationToken ct)
+    public async ValueTask<KeyResolution> ResolveKeyAsync(string keyId, string secret, CallerResolution? gate, CancellationToken ct)
     {
         KeyRecord? key;
         AccountState? state = null;
@@ -35,7 +35,7 @@ internal sealed partial class CallerResolver(
             state = held.Account;
             account = state.Row is { } row && cache.IsCurrent(row.Stamp) ? row.Value : null;
         }
-        else if (memoryOnly)
+        else if (gate is not null && !await gate.MayLookUpAsync())
         {
             return new KeyResolution(KeyOutcome.NotInMemory, null);
         }

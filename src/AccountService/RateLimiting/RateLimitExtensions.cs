@@ -20,7 +20,7 @@ internal static class RateLimitExtensions
             .BindConfiguration(RateLimitOptions.Section)
             .ValidateSelfOnStart();
         builder.Services.TryAddSingleton(TimeProvider.System);
-        builder.Services.AddSingleton<SharedWindows>();
+        builder.Services.AddSingleton<SharedBudgets>();
         builder.Services.AddSingleton<AccountRateLimiter>();
         return builder;
     }
@@ -40,10 +40,10 @@ internal sealed class AccountRateLimiter : IDisposable
 {
     private readonly PartitionedRateLimiter<Target> _limiter;
     private readonly RateLimitOptions _options;
-    private readonly SharedWindows _shared;
+    private readonly SharedBudgets _shared;
     private readonly TimeProvider _time;
 
-    public AccountRateLimiter(IOptions<RateLimitOptions> options, SharedWindows shared, TimeProvider time)
+    public AccountRateLimiter(IOptions<RateLimitOptions> options, SharedBudgets shared, TimeProvider time)
     {
         _options = options.Value;
         _shared = shared;
@@ -69,12 +69,10 @@ internal sealed class AccountRateLimiter : IDisposable
             return;
         }
 
-        // 1. The per-IP budget for failed credentials: once it is spent, callers are resolved from memory only.
+        // 1. The per-IP budget for failed credentials: once it is spent, callers are resolved from memory only. Asked
+        //    only when a credential is not in memory, so a known caller's request does not wait on it.
         var target = IpTarget(context);
-        if (await IsSpentAsync(target))
-        {
-            context.Features.Set(CallerResolution.FromMemoryOnly);
-        }
+        context.Features.Set<CallerResolution>(new FailedCredentialGate(this, target));
 
         // 2. Resolve the caller: authentication, through the caller resolver.
         if (endpoint?.Metadata.GetMetadata<IAuthorizeData>() is not null
@@ -111,10 +109,10 @@ internal sealed class AccountRateLimiter : IDisposable
     {
         var now = _time.GetUtcNow();
         var window = now.UtcTicks / RateLimitOptions.Window.Ticks;
-        if (await _shared.IncrementAsync(target.Key, window, RateLimitOptions.Window) is { } count)
+        if (await _shared.AcquireAsync(target.Key, target.Limit, window, RateLimitOptions.Window) is { } shared)
         {
             var resetsIn = TimeSpan.FromTicks(((window + 1) * RateLimitOptions.Window.Ticks) - now.UtcTicks);
-            return new WindowLease(count <= target.Limit, target.Limit, (int)Math.Max(0, target.Limit - count), resetsIn);
+            return new WindowLease(shared.Acquired, target.Limit, shared.Remaining, resetsIn);
         }
 
         return (WindowLease)_limiter.AttemptAcquire(target);
@@ -123,13 +121,18 @@ internal sealed class AccountRateLimiter : IDisposable
     private async ValueTask<bool> IsSpentAsync(Target target)
     {
         var window = _time.GetUtcNow().UtcTicks / RateLimitOptions.Window.Ticks;
-        return await _shared.CountAsync(target.Key, window) is { } count
-            ? count >= target.Limit
-            : _limiter.GetStatistics(target)?.CurrentAvailablePermits <= 0;
+        return await _shared.IsSpentAsync(target.Key, target.Limit, window)
+            ?? _limiter.GetStatistics(target)?.CurrentAvailablePermits <= 0;
     }
 
     private Target IpTarget(HttpContext context) =>
         new($"ip:{context.Connection.RemoteIpAddress?.ToString() ?? "unknown"}", "ip", _options.PerIpPerMinute);
 
     private readonly record struct Target(string Key, string Policy, int Limit);
+
+    /// <summary>Lets a credential be looked up in the database only while the client's failed-credential budget lasts.</summary>
+    private sealed class FailedCredentialGate(AccountRateLimiter limiter, Target target) : CallerResolution
+    {
+        public override async ValueTask<bool> MayLookUpAsync() => !await limiter.IsSpentAsync(target);
+    }
 }

@@ -40,6 +40,115 @@ public sealed class SharedBudgetTests(PostgresFixture database) : IntegrationTes
     }
 
     [Fact]
+    public async Task ConcurrentRequestsOverTwoReplicasNeverGetMoreThanTheLimit()
+    {
+        await SeedAccountAsync("acc_1");
+        var key = await SeedKeyAsync("acc_1");
+        await using var redis = await RedisServer.StartAsync();
+        var (a, clientA) = Replica(redis, limit: 30);
+        var (b, clientB) = Replica(redis, limit: 30);
+        await using var _ = a;
+        await using var __ = b;
+
+        var admitted = 0;
+        var others = 0;
+        await Parallel.ForAsync(0, 300, new ParallelOptions { MaxDegreeOfParallelism = 16 }, async (i, ct) =>
+        {
+            using var response = await SendAsync(i % 2 == 0 ? clientA : clientB, key);
+            if (response.StatusCode == HttpStatusCode.OK)
+            {
+                Interlocked.Increment(ref admitted);
+            }
+            else if (response.StatusCode != HttpStatusCode.TooManyRequests)
+            {
+                Interlocked.Increment(ref others);
+            }
+        });
+
+        Assert.InRange(admitted, 28, 30);
+        Assert.Equal(0, others);
+    }
+
+    [Fact]
+    public async Task ASpentFailedCredentialBudgetStopsKeyLookupsOnEveryReplica()
+    {
+        await SeedAccountAsync("acc_1");
+        await using var redis = await RedisServer.StartAsync();
+        var (a, clientA) = Replica(redis, limit: 30, ("RateLimits:PerIpPerMinute", "5"), ("Logging:LogLevel:Microsoft.EntityFrameworkCore.Database.Command", "Information"));
+        var (b, clientB) = Replica(redis, limit: 30, ("RateLimits:PerIpPerMinute", "5"), ("Logging:LogLevel:Microsoft.EntityFrameworkCore.Database.Command", "Information"));
+        await using var _ = a;
+        await using var __ = b;
+        for (var i = 0; i < 5; i++)
+        {
+            using var spending = await SendAsync(clientA, $"ok_Guess{i:D3}_abcdefghijklmnopqrstuvwx");
+            Assert.Equal(HttpStatusCode.Unauthorized, spending.StatusCode);
+        }
+
+        var lookupsBefore = a.Logs.Count(IsKeyLookup) + b.Logs.Count(IsKeyLookup);
+        var statuses = new List<HttpStatusCode>();
+        for (var i = 0; i < 200; i++)
+        {
+            using var response = await SendAsync(i % 2 == 0 ? clientB : clientA, $"ok_Gues{i:D4}_abcdefghijklmnopqrstuvwx");
+            statuses.Add(response.StatusCode);
+        }
+
+        Assert.All(statuses, s => Assert.Equal(HttpStatusCode.TooManyRequests, s));
+        Assert.Equal(lookupsBefore, a.Logs.Count(IsKeyLookup) + b.Logs.Count(IsKeyLookup));
+        Assert.True(lookupsBefore >= 5, $"{lookupsBefore} key lookups while the budget lasted");
+
+        static bool IsKeyLookup(string line) =>
+            line.Contains("Executed DbCommand", StringComparison.Ordinal) && line.Contains("api_keys", StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task KnownCallersCostRedisNoRoundTripPerRequest()
+    {
+        await using var stripe = await StripeStub.StartAsync();
+        var keys = new List<string>();
+        for (var i = 0; i < 20; i++)
+        {
+            await SeedAccountAsync($"acc_{i}", a => a.StripeCustomerId = $"cus_{i}");
+            stripe.Customer($"cus_{i}").DefaultCard = new StubCard($"pm_{i}", "visa", "4242", 12, 2030);
+            keys.Add(await SeedKeyAsync($"acc_{i}"));
+        }
+
+        await using var redis = await RedisServer.StartAsync();
+        // On the real clock: the card cache's expiry and tag times need one that moves.
+        var (a, clientA) = Replica(redis, limit: 1_000_000, realClock: true, [.. stripe.Settings().Select(s => (s.Key, s.Value!))]);
+        var (b, clientB) = Replica(redis, limit: 1_000_000, realClock: true, [.. stripe.Settings().Select(s => (s.Key, s.Value!))]);
+        await using var _ = a;
+        await using var __ = b;
+        foreach (var key in keys)
+        {
+            foreach (var client in new[] { clientA, clientB })
+            {
+                (await SendAsync(client, key)).Dispose();
+                (await SendAsync(client, key, "/api/account")).Dispose();
+            }
+        }
+
+        await using var admin = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync(redis.ConnectionString + ",allowAdmin=true");
+        var server = admin.GetServer(admin.GetEndPoints().Single());
+        var before = await CommandsAsync(server);
+        const int requests = 2_000;
+        for (var i = 0; i < requests; i++)
+        {
+            using var response = await SendAsync(i % 2 == 0 ? clientA : clientB, keys[i % keys.Count], i % 4 < 2 ? "/v1/accounts/me" : "/api/account");
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        }
+
+        // The INFO that reads the count is a command too.
+        var perRequest = (double)(await CommandsAsync(server) - before - 1) / requests;
+        var stats = string.Join(", ", (await server.InfoAsync("commandstats")).SelectMany(g => g).Select(p => $"{p.Key}={p.Value}"));
+        Assert.True(perRequest <= 0.01, $"{perRequest:F3} Redis commands per request {stats}");
+
+        static async Task<long> CommandsAsync(StackExchange.Redis.IServer server) =>
+            long.Parse(
+                (await server.InfoAsync("stats")).SelectMany(g => g).Single(p => p.Key == "total_commands_processed").Value,
+                System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    [Fact]
     public async Task WithRedisDownEachReplicaKeepsAnsweringOnItsOwnBudgetAndSharesAgainWhenItIsBack()
     {
         await SeedAccountAsync("acc_1");
@@ -77,14 +186,31 @@ public sealed class SharedBudgetTests(PostgresFixture database) : IntegrationTes
         Assert.Equal(("\"default\";r=9;t=50", "\"default\";r=8;t=50"), (afterA, afterB));
     }
 
-    private (AccountApiFactory Factory, HttpClient Client) Replica(RedisServer redis, int limit)
+    private (AccountApiFactory Factory, HttpClient Client) Replica(RedisServer redis, int limit, params (string Key, string Value)[] more) =>
+        Replica(redis, limit, realClock: false, more);
+
+    private (AccountApiFactory Factory, HttpClient Client) Replica(RedisServer redis, int limit, bool realClock, params (string Key, string Value)[] more)
     {
         var settings = new Dictionary<string, string?>(TestAuth.JwtSettings())
         {
             ["ConnectionStrings:Redis"] = redis.ConnectionString,
             ["RateLimits:PerAccountPerMinute"] = limit.ToString(System.Globalization.CultureInfo.InvariantCulture),
         };
-        var factory = new AccountApiFactory(Database.ConnectionString, settings, services => services.Replace(ServiceDescriptor.Singleton<TimeProvider>(_clock)));
+        foreach (var (name, value) in more)
+        {
+            settings[name] = value;
+        }
+
+        var factory = new AccountApiFactory(
+            Database.ConnectionString,
+            settings,
+            services =>
+            {
+                if (!realClock)
+                {
+                    services.Replace(ServiceDescriptor.Singleton<TimeProvider>(_clock));
+                }
+            });
         return (factory, factory.StartKestrel());
     }
 
@@ -99,8 +225,8 @@ public sealed class SharedBudgetTests(PostgresFixture database) : IntegrationTes
         }
     }
 
-    private static Task<HttpResponseMessage> SendAsync(HttpClient client, string key) =>
-        client.SendAsync(AuthenticationTests.Request($"Bearer {key}"));
+    private static Task<HttpResponseMessage> SendAsync(HttpClient client, string key, string path = "/v1/accounts/me") =>
+        client.SendAsync(AuthenticationTests.Request($"Bearer {key}", path));
 
     private static async Task<string> RemainingAsync(HttpClient client, string key)
     {
