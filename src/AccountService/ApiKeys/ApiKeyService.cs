@@ -88,8 +88,14 @@ internal sealed partial class ApiKeyService(AccountDbContext db, ApiKeyHasher ha
         }
 
         var now = time.GetUtcNow();
+        await using var durable = await DurableCommit.RequireAsync(db, ct);
         if (await keys.Where(k => k.RevokedAt == null).ExecuteUpdateAsync(s => s.SetProperty(k => k.RevokedAt, now), ct) == 1)
         {
+            if (durable is not null)
+            {
+                await durable.CommitAsync(ct);
+            }
+
             LogRevoked(logger, keyId);
             return new RevokeKeyResult.Revoked(now);
         }

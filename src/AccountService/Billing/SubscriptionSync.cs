@@ -24,7 +24,8 @@ internal sealed partial class SubscriptionSync(AccountDbContext db, TimeProvider
         StripeEventRef? stripeEvent,
         CancellationToken ct)
     {
-        var owned = db.Database.CurrentTransaction is null ? await db.Database.BeginTransactionAsync(ct) : null;
+        // A seat Stripe changed must not come back with an old primary: the transaction commits durably.
+        var owned = await DurableCommit.RequireAsync(db, ct);
         try
         {
             if (stripeEvent is not null && !await ProcessedStripeEvents.TryRecordAsync(db, stripeEvent.Id, stripeEvent.Type, asOf, ct))

@@ -54,6 +54,32 @@ public sealed class ApiKeyEndpointTests(PostgresFixture database) : IntegrationT
     }
 
     [Fact]
+    public async Task ARevocationCommitsDurablyInOneTransactionWithTheUpdate()
+    {
+        await using var factory = new AccountApiFactory(
+            Database.ConnectionString,
+            new Dictionary<string, string?>(TestAuth.JwtSettings()) { ["Logging:LogLevel:Microsoft.EntityFrameworkCore"] = "Debug" },
+            seeOwnWrites: false);
+        using var client = factory.CreateClient();
+        var (id, _) = (await ApiKeysApi.CreateAsync(client, _jwt, "ci")).Created;
+        var before = factory.Logs.Count;
+
+        var revoked = await ApiKeysApi.RevokeAsync(client, _jwt, id);
+
+        var lines = factory.Logs.Skip(before).ToList();
+        int Index(string text) => lines.FindIndex(l => l.Contains(text, StringComparison.Ordinal));
+        var (begun, durable, update, committed) = (
+            Index("Began transaction"),
+            Index("SET LOCAL synchronous_commit = remote_apply"),
+            Index("UPDATE api_keys"),
+            Index("Committed transaction"));
+        Assert.Equal(HttpStatusCode.NoContent, revoked.Status);
+        Assert.True(
+            begun >= 0 && begun < durable && durable < update && update < committed,
+            $"begin {begun}, synchronous_commit {durable}, update {update}, commit {committed}");
+    }
+
+    [Fact]
     public async Task CreateAnswersTheDocumentedShapeWithLocationAndNoStore()
     {
         await using var factory = Api();
