@@ -24,6 +24,7 @@ internal static class AccountEndpoints
             .ProducesAccountErrors()
             .WithTags("OrbitKit");
         orbitKit.MapGet("/account", GetAccountAsync)
+            .WithMetadata(new ProducesResponseTypeMetadata(StatusCodes.Status403Forbidden, typeof(ErrorEnvelope), ["application/json"]))
             .WithName("GetAccount")
             .WithSummary("The caller's payment method and per-app subscriptions (OrbitKit).");
 
@@ -74,6 +75,11 @@ internal static class AccountEndpoints
         if (account is null)
         {
             return errors.Result(ErrorCodes.NotFound, "Account not found.");
+        }
+
+        if (AccountAccess.IsDisabledByAdmin(account.Status))
+        {
+            return errors.Result(ErrorCodes.Forbidden, AccountAccess.DisabledMessage);
         }
 
         var card = await billing.GetCardAsync(account.StripeCustomerId, ct);

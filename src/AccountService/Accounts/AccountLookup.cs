@@ -45,8 +45,8 @@ internal sealed record AccountRow(
     string? AwsLicenseArn,
     string? AwsSubscriptionStatus);
 
-/// <summary>What <c>GET /api/account</c> reads: the Stripe customer and each app's seat.</summary>
-internal sealed record AccountSeats(string? StripeCustomerId, List<SeatRow> Seats);
+/// <summary>What <c>GET /api/account</c> reads: the account's status, its Stripe customer and each app's seat.</summary>
+internal sealed record AccountSeats(AccountStatus Status, string? StripeCustomerId, List<SeatRow> Seats);
 
 internal sealed record SeatRow(
     string AppId,

@@ -1,4 +1,3 @@
-using System.Security.Claims;
 using System.Text.Json;
 using AccountService.Accounts;
 using AccountService.Auth;
@@ -59,14 +58,19 @@ internal static class ApiKeyEndpoints
     private static async Task<Results<ReplayableJson, ErrorResult>> CreateAsync(
         [AsParameters] CreateApiKeyHeaders headers,
         CreateApiKeyRequest request,
-        ClaimsPrincipal user,
+        HttpContext context,
+        AccountLookup accounts,
         AccountDbContext db,
         ApiKeyService keys,
         IdempotencyStore idempotency,
         ApiErrors errors,
         CancellationToken ct)
     {
-        var accountId = user.GetAccountId();
+        var accountId = context.User.GetAccountId();
+        if (await accounts.FindAsync(context, ct) is { Status: var status } && !AccountAccess.MayCreateKeys(status))
+        {
+            return errors.Result(ErrorCodes.Forbidden, AccountAccess.NoNewKeysMessage);
+        }
 
         // One transaction: the account's lock puts its creations in a row, and a claimed Idempotency-Key is kept only
         // together with the key it made (a failure rolls both back).
@@ -126,6 +130,11 @@ internal static class ApiKeyEndpoints
             return AccountNotFound(errors);
         }
 
+        if (AccountAccess.IsDisabledByAdmin(account.Status))
+        {
+            return errors.Result(ErrorCodes.Forbidden, AccountAccess.DisabledMessage);
+        }
+
         var accountId = account.Id;
         var active = await keys.ListAsync(accountId, includeRevoked: false, ct);
         return TypedResults.Ok(new ApiKeyListResponse([.. active.Select(ApiKeyResponse.From)]));
@@ -134,13 +143,19 @@ internal static class ApiKeyEndpoints
     private static async Task<Results<NoContent, ErrorResult>> RevokeAsync(
         string id,
         [AsParameters] AccountRequestHeaders headers,
-        ClaimsPrincipal user,
+        HttpContext context,
+        AccountLookup accounts,
         ApiKeyService keys,
         ApiErrors errors,
         CancellationToken ct)
     {
+        if (await accounts.FindAsync(context, ct) is { Status: var status } && AccountAccess.IsDisabledByAdmin(status))
+        {
+            return errors.Result(ErrorCodes.Forbidden, AccountAccess.DisabledMessage);
+        }
+
         // Unknown, already revoked and another account's key get the same answer: ids cannot be probed.
-        return await keys.RevokeAsync(id, user.GetAccountId(), ct) is RevokeKeyResult.Revoked
+        return await keys.RevokeAsync(id, context.User.GetAccountId(), ct) is RevokeKeyResult.Revoked
             ? TypedResults.NoContent()
             : errors.Result(ErrorCodes.NotFound, "API key not found.");
     }

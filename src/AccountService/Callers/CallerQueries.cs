@@ -36,7 +36,7 @@ internal static class CallerQueries
             .Where(r => r.AppId is not null && r.PlanType is not null)
             .Select(r => new SeatRow(r.AppId!, r.AppName!, r.PlanType!.Value, r.Status!.Value, r.CancelAtPeriodEnd!.Value, r.CurrentPeriodEnd))
             .ToList();
-        return new AccountSeats(rows[0].StripeCustomerId, seats);
+        return new AccountSeats(rows[0].AccountStatus, rows[0].StripeCustomerId, seats);
     }
 
     private static readonly Func<AccountDbContext, string, CancellationToken, Task<KeyWithAccount?>> KeyWithAccountById =
@@ -86,6 +86,7 @@ internal static class CallerQueries
             from seat in db.AppSubscriptions.AsNoTracking().Where(seat => seat.AppId == app!.Id).DefaultIfEmpty()
             orderby EF.Functions.Collate(app!.Name, "C"), EF.Functions.Collate(app.Id, "C")
             select new SeatQueryRow(
+                a.Status,
                 a.StripeCustomerId,
                 app.Id,
                 app.Name,
@@ -95,6 +96,7 @@ internal static class CallerQueries
                 seat.CurrentPeriodEnd));
 
     private sealed record SeatQueryRow(
+        AccountStatus AccountStatus,
         string? StripeCustomerId,
         string? AppId,
         string? AppName,
