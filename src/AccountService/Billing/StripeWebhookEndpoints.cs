@@ -1,4 +1,5 @@
 using System.Text.Json;
+using AccountService.Data;
 using AccountService.Errors;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Stripe;
@@ -58,6 +59,14 @@ internal static class StripeWebhookEndpoints
         if (Parse(delivery.Json!) is not { } stripeEvent)
         {
             return errors.Result(ErrorCodes.ValidationFailed, "The body is not a Stripe event.");
+        }
+
+        if (StripeEventHandler.UnstorableId(stripeEvent) is { } field)
+        {
+            return errors.Result(
+                ErrorCodes.ValidationFailed,
+                "The event holds an id no Stripe object has.",
+                [new ErrorDetail(field, $"At most {Limits.ExternalIdLength} characters, without NUL or unpaired surrogates.", "InvalidId")]);
         }
 
         await events.HandleAsync(stripeEvent, ct);

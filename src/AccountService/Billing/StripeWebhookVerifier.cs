@@ -69,8 +69,10 @@ internal sealed class StripeWebhookVerifier(IOptions<StripeOptions> options, Tim
         {
             EventUtility.ValidateSignature(json, signature, secret, ToleranceSeconds, time.GetUtcNow().ToUnixTimeSeconds());
         }
-        catch (StripeException)
+        catch (Exception ex) when (ex is StripeException or FormatException or OverflowException)
         {
+            // Stripe.net reads t with Convert.ToInt32 after checking the HMAC: a signed header whose t is not a
+            // 32-bit integer (t=1780000000.5, twenty digits) throws FormatException or OverflowException.
             return StripeDelivery.Unsigned;
         }
 

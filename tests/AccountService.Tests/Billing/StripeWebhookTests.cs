@@ -135,6 +135,36 @@ public sealed class StripeWebhookTests(PostgresFixture database) : IntegrationTe
         Assert.DoesNotContain(factory.Logs, l => l.Contains("evt_marker_1234", StringComparison.Ordinal) || l.Contains(StripeEvents.Secret, StringComparison.Ordinal));
     }
 
+    public static TheoryData<string, Func<string>> MalformedSignedDeliveries => new()
+    {
+        { "fractional timestamp", () => SignedAt(ValidEvent(), $"{DateTimeOffset.UtcNow.ToUnixTimeSeconds()}.5") },
+        { "20-digit timestamp", () => SignedAt(ValidEvent(), "12345678901234567890") },
+        { "event id over 255 characters", () => SignedAt(StripeEvents.Event("evt_" + new string('a', 252), "customer.subscription.updated", T0, StripeEvents.Subscription("sub_1"))) },
+        { "NUL in the event id", () => SignedAt(StripeEvents.Event("evt_\u0000x", "customer.subscription.updated", T0, StripeEvents.Subscription("sub_1"))) },
+        { "NUL in the customer id", () => SignedAt(StripeEvents.Event("evt_1", "customer.updated", T0, StripeEvents.Customer("cus_\u0000x"))) },
+        { "NUL in the subscription's customer", () => SignedAt(StripeEvents.Event("evt_1", "customer.subscription.updated", T0, StripeEvents.Subscription("sub_1", customer: "cus_\u0000x"))) },
+        { "NUL in the subscription id", () => SignedAt(StripeEvents.Event("evt_1", "customer.subscription.updated", T0, StripeEvents.Subscription("sub_\u0000x"))) },
+        { "lone surrogate in the subscription id", () => SignedAt(StripeEvents.Event("evt_1", "customer.subscription.updated", T0, StripeEvents.Subscription("sub_LONE")).Replace("sub_LONE", "sub_\\ud800x", StringComparison.Ordinal)) },
+    };
+
+    [Theory]
+    [MemberData(nameof(MalformedSignedDeliveries))]
+    public async Task AMalformedButSignedDeliveryIs400InTheEnvelopeAndLogsNoError(string malformation, Func<string> delivery)
+    {
+        await SeedAccountAsync("acc_1", a => a.StripeCustomerId = "cus_1");
+        await SeedSeatAsync("acc_1", "-Napp1", "sub_1");
+        await using var factory = Start();
+        using var client = factory.CreateClient();
+
+        using var response = await client.SendAsync(DeliveryOf(delivery()));
+
+        Assert.True(HttpStatusCode.BadRequest == response.StatusCode, $"{malformation}: {(int)response.StatusCode}");
+        var error = (await response.Content.ReadFromJsonAsync<JsonObject>())!["error"]!;
+        Assert.Equal("VALIDATION_FAILED", error["code"]!.GetValue<string>());
+        Assert.DoesNotContain(factory.Logs, l => l.StartsWith("Error", StringComparison.Ordinal) || l.StartsWith("Critical", StringComparison.Ordinal));
+        Assert.Equal(SubscriptionStatus.None, (await SeatAsync("-Napp1")).Status);
+    }
+
     [Theory]
     [InlineData("not json at all")]
     [InlineData("[1,2,3]")]
@@ -365,6 +395,25 @@ public sealed class StripeWebhookTests(PostgresFixture database) : IntegrationTe
         await using var check = CreateDbContext();
         Assert.Equal(1, purged);
         Assert.Equal(["evt_recent"], await check.ProcessedStripeEvents.Select(e => e.EventId).ToListAsync());
+    }
+
+    private static string ValidEvent() =>
+        StripeEvents.Event("evt_1", "customer.subscription.updated", T0, StripeEvents.Subscription("sub_1", "past_due"));
+
+    // The body, then the header line, separated by a newline; the JSON of an event holds none. The signature is
+    // computed over the timestamp exactly as written, so only the timestamp's form is wrong.
+    private static string SignedAt(string body, string? t = null)
+    {
+        t ??= DateTimeOffset.UtcNow.ToUnixTimeSeconds().ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var mac = System.Security.Cryptography.HMACSHA256.HashData(
+            System.Text.Encoding.UTF8.GetBytes(StripeEvents.Secret), System.Text.Encoding.UTF8.GetBytes($"{t}.{body}"));
+        return $"{body}\nt={t},v1={Convert.ToHexStringLower(mac)}";
+    }
+
+    private static HttpRequestMessage DeliveryOf(string signed)
+    {
+        var at = signed.LastIndexOf('\n');
+        return StripeEvents.Delivery(signed[..at], signed[(at + 1)..]);
     }
 
     // Ignored events are logged at debug, which the service's defaults leave out.
