@@ -215,6 +215,36 @@ public sealed class StripeWebhookTests(PostgresFixture database) : IntegrationTe
     }
 
     [Fact]
+    public async Task AChunkedBodyUnder512KiBIsAcceptedWhateverItsFraming()
+    {
+        await using var factory = Start();
+        using var client = factory.StartKestrel();
+        const int payloadBytes = 520_637;
+        var empty = StripeEvents.Event("evt_chunked", "customer.updated", T0, new JsonObject { ["id"] = "cus_1", ["object"] = "customer", ["filler"] = "" });
+        var body = StripeEvents.Event("evt_chunked", "customer.updated", T0, new JsonObject { ["id"] = "cus_1", ["object"] = "customer", ["filler"] = new string('x', payloadBytes - empty.Length) });
+        Assert.Equal(payloadBytes, body.Length);
+
+        // 1,000-byte chunks: the framing (size lines, CRLFs, the last chunk) takes the bytes on the wire past 512 KiB.
+        var wire = new System.Text.StringBuilder()
+            .Append("POST /webhooks/stripe HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n")
+            .Append("Stripe-Signature: ").Append(StripeEvents.Signature(body, DateTimeOffset.UtcNow.ToUnixTimeSeconds())).Append("\r\n")
+            .Append("Transfer-Encoding: chunked\r\n\r\n");
+        foreach (var chunk in body.Chunk(1000))
+        {
+            wire.Append(System.Globalization.CultureInfo.InvariantCulture, $"{chunk.Length:x}\r\n").Append(chunk).Append("\r\n");
+        }
+
+        wire.Append("0\r\n\r\n");
+        Assert.True(wire.Length - wire.ToString().IndexOf("\r\n\r\n", StringComparison.Ordinal) - 4 > StripeWebhookVerifier.MaxBodyBytes);
+        await using var raw = await RawHttp.ConnectAsync(client.BaseAddress!);
+
+        await raw.SendAsync(wire.ToString());
+        var response = await raw.ReadResponseAsync(TimeSpan.FromSeconds(10));
+
+        Assert.True(response.Status == 204, $"{response.Status} {response.Body}");
+    }
+
+    [Fact]
     public async Task ARedeliveredEventAnswers2xxAndChangesNothing()
     {
         await SeedSeatAsync("acc_1", "-Napp1", "sub_1");
