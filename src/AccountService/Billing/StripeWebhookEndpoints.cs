@@ -15,6 +15,7 @@ internal static class StripeWebhookEndpoints
     public static IEndpointRouteBuilder MapStripeWebhooks(this IEndpointRouteBuilder endpoints)
     {
         endpoints.MapPost("/webhooks/stripe", ReceiveEventAsync)
+            .AddEndpointFilter<JsonBodyFilter>()
             .WithMetadata(endpoints.ServiceProvider.GetRequiredService<StripeWebhookVerifier>())
             .WithMetadata(
             [
@@ -23,6 +24,7 @@ internal static class StripeWebhookEndpoints
                     StatusCodes.Status400BadRequest,
                     StatusCodes.Status404NotFound,
                     StatusCodes.Status413PayloadTooLarge,
+                    StatusCodes.Status415UnsupportedMediaType,
                     StatusCodes.Status429TooManyRequests,
                     StatusCodes.Status500InternalServerError,
                     StatusCodes.Status503ServiceUnavailable,

@@ -166,6 +166,44 @@ public sealed class StripeWebhookTests(PostgresFixture database) : IntegrationTe
     }
 
     [Theory]
+    [InlineData("text/plain")]
+    [InlineData("application/x-www-form-urlencoded")]
+    [InlineData("application/xml")]
+    [InlineData(null)]
+    public async Task ASignedDeliveryNotSentAsJsonIs415InTheEnvelopeAndAppliesNothing(string? contentType)
+    {
+        await SeedSeatAsync("acc_1", "-Napp1", "sub_1");
+        await using var factory = Start();
+        using var client = factory.CreateClient();
+        using var request = StripeEvents.Signed(ValidEvent());
+        request.Content!.Headers.ContentType = contentType is null ? null : new System.Net.Http.Headers.MediaTypeHeaderValue(contentType);
+
+        using var response = await client.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.UnsupportedMediaType, response.StatusCode);
+        Assert.Equal("UNSUPPORTED_MEDIA_TYPE", (await response.Content.ReadFromJsonAsync<JsonObject>())!["error"]!["code"]!.GetValue<string>());
+        Assert.Equal(SubscriptionStatus.None, (await SeatAsync("-Napp1")).Status);
+    }
+
+    [Theory]
+    [InlineData("application/json; charset=utf-8")]
+    [InlineData("Application/JSON")]
+    [InlineData("APPLICATION/JSON; Charset=\"UTF-8\"")]
+    public async Task ASignedDeliveryIsAcceptedAsJsonWhateverItsCaseAndCharsetParameter(string contentType)
+    {
+        await SeedSeatAsync("acc_1", "-Napp1", "sub_1");
+        await using var factory = Start();
+        using var client = factory.CreateClient();
+        using var request = StripeEvents.Signed(ValidEvent());
+        request.Content!.Headers.ContentType = System.Net.Http.Headers.MediaTypeHeaderValue.Parse(contentType);
+
+        using var response = await client.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.NoContent, response.StatusCode);
+        Assert.Equal(SubscriptionStatus.PastDue, (await SeatAsync("-Napp1")).Status);
+    }
+
+    [Theory]
     [InlineData("not json at all")]
     [InlineData("[1,2,3]")]
     [InlineData("""{"hello":"world"}""")]
@@ -193,6 +231,7 @@ public sealed class StripeWebhookTests(PostgresFixture database) : IntegrationTe
         if (chunked)
         {
             request.Content = new StreamContent(new MemoryStream(System.Text.Encoding.UTF8.GetBytes(body)));
+            request.Content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
             request.Headers.TransferEncodingChunked = true;
         }
 
