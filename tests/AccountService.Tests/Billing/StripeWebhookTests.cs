@@ -354,6 +354,30 @@ public sealed class StripeWebhookTests(PostgresFixture database) : IntegrationTe
     }
 
     [Fact]
+    public async Task AnEventNamingAnotherCustomerThanTheSeatsAccountIsSkippedWithAWarning()
+    {
+        await SeedAccountAsync("acc_alice", a => a.StripeCustomerId = "cus_alice");
+        await SeedAccountAsync("acc_bob", a => a.StripeCustomerId = "cus_bob");
+        await SeedSeatAsync("acc_bob", "-Nbob", "sub_bob1");
+        await using var factory = Start();
+        using var client = factory.CreateClient();
+
+        using var foreign = await client.SendAsync(StripeEvents.Signed(StripeEvents.Event(
+            "evt_1", "customer.subscription.updated", T0, StripeEvents.Subscription("sub_bob1", "canceled", customer: "cus_alice"))));
+
+        Assert.Equal(HttpStatusCode.NoContent, foreign.StatusCode);
+        Assert.Equal(SubscriptionStatus.None, (await SeatAsync("-Nbob")).Status);
+        Assert.Single(factory.Logs, l => l.StartsWith("Warning", StringComparison.Ordinal)
+            && l.Contains("sub_bob1", StringComparison.Ordinal) && l.Contains("cus_alice", StringComparison.Ordinal) && l.Contains("cus_bob", StringComparison.Ordinal));
+
+        using var own = await client.SendAsync(StripeEvents.Signed(StripeEvents.Event(
+            "evt_2", "customer.subscription.updated", T0 + 1, StripeEvents.Subscription("sub_bob1", "past_due", customer: "cus_bob"))));
+
+        Assert.Equal(HttpStatusCode.NoContent, own.StatusCode);
+        Assert.Equal(SubscriptionStatus.PastDue, (await SeatAsync("-Nbob")).Status);
+    }
+
+    [Fact]
     public async Task AnEventForAnUnknownSubscriptionIs2xxAndChangesNoSeat()
     {
         await SeedSeatAsync("acc_1", "-Napp1", "sub_1");
