@@ -16,6 +16,28 @@ internal static class SelfValidation
         return builder.ValidateOnStart();
     }
 
+    /// <summary>
+    /// The settings failures an exception reports, as one line (each failure names its key and rule), or null when it
+    /// is not about settings. The start validates every ValidateOnStart options class at once, so several classes
+    /// may fail together (an <see cref="AggregateException"/>).
+    /// </summary>
+    public static string? InvalidSettings(Exception exception)
+    {
+        IEnumerable<Exception> all = exception is AggregateException aggregate ? aggregate.Flatten().InnerExceptions : [exception];
+        var failures = new List<string>();
+        foreach (var ex in all)
+        {
+            if (ex is not OptionsValidationException invalid)
+            {
+                return null;
+            }
+
+            failures.AddRange(invalid.Failures.Select(f => f.ReplaceLineEndings(" ")));
+        }
+
+        return failures.Count == 0 ? null : string.Join("; ", failures);
+    }
+
     private sealed class Validator<T>(string? name) : IValidateOptions<T>
         where T : class, IValidatableObject
     {
