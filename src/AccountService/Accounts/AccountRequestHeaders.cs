@@ -12,6 +12,16 @@ internal sealed record AccountRequestHeaders(
 {
     public const string IdempotencyKeyHeader = "Idempotency-Key";
     public const int IdempotencyKeyMaxLength = 255;
+
+    /// <summary>What a usable <c>Idempotency-Key</c> is, as the 400's detail says it.</summary>
+    public const string IdempotencyKeyRule = "must be sent once, as 1–255 characters other than a comma";
+
+    /// <summary>
+    /// A single key where one is used. As for <c>X-Request-Id</c> (<see cref="Server.RequestId.IsValid"/>), a comma is
+    /// refused: repeated header lines arrive joined by commas, so two keys and one key with a comma look the same.
+    /// </summary>
+    public static bool IsUsableIdempotencyKey(string? value) =>
+        value is { Length: > 0 and <= IdempotencyKeyMaxLength } && !value.Contains(',', StringComparison.Ordinal);
 }
 
 internal sealed class AccountRequestHeadersValidator : AbstractValidator<AccountRequestHeaders>

@@ -23,6 +23,7 @@ internal static class ApiKeyEndpoints
             .ProducesApiKeyErrors()
             .WithTags("OrbitKit");
         keys.MapPost("", CreateAsync)
+            .AddEndpointFilter<JsonBodyFilter>()
             .AddEndpointFilter<ValidationFilter<CreateApiKeyHeaders>>()
             .AddEndpointFilter<ValidationFilter<CreateApiKeyRequest>>()
             .WithMetadata(new ProducesResponseTypeMetadata(StatusCodes.Status415UnsupportedMediaType, typeof(ErrorEnvelope), ["application/json"]))

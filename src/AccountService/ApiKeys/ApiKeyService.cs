@@ -43,7 +43,7 @@ internal sealed partial class ApiKeyService(AccountDbContext db, ApiKeyHasher ha
         }
 
         var (keyId, secret, key) = ApiKeyCredential.Generate();
-        var row = new ApiKey { KeyId = keyId, AccountId = accountId, Name = name, SecretHash = hasher.Hash(secret) };
+        var row = new ApiKey { KeyId = keyId, AccountId = accountId, Name = ApiKeyRules.NormalizeName(name), SecretHash = hasher.Hash(secret) };
         db.ApiKeys.Add(row);
         await db.SaveChangesAsync(ct);
         if (owned is not null)

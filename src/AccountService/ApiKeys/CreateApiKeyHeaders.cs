@@ -22,11 +22,11 @@ internal sealed class CreateApiKeyHeadersValidator : AbstractValidator<CreateApi
             .WithErrorCode(ErrorCodes.ValidationFailed)
             .OverridePropertyName(RequestId.Header);
 
-        // Here the key is used, so an empty one is as invalid as one that is too long.
+        // Here the key is used, so an empty one is as invalid as one that is too long, and two are refused.
         RuleFor(h => h.IdempotencyKey)
-            .Length(1, AccountRequestHeaders.IdempotencyKeyMaxLength)
+            .Must(AccountRequestHeaders.IsUsableIdempotencyKey)
             .When(h => h.IdempotencyKey is not null)
-            .WithMessage($"must be 1–{AccountRequestHeaders.IdempotencyKeyMaxLength} characters")
+            .WithMessage(AccountRequestHeaders.IdempotencyKeyRule)
             .WithErrorCode(ErrorCodes.InvalidIdempotencyKey)
             .OverridePropertyName(AccountRequestHeaders.IdempotencyKeyHeader);
     }

@@ -22,7 +22,8 @@ public sealed record CreateApiKeyRequest(string Name) : IBindableFromHttpContext
 
     public static async ValueTask<CreateApiKeyRequest?> BindAsync(HttpContext context, ParameterInfo parameter)
     {
-        // Another Content-Type never gets here: routing answers it 415 (the endpoint accepts application/json).
+        // Another Content-Type never reaches the handler: routing (the endpoint accepts application/json) or, for a
+        // request without one, JsonBodyFilter answers it 415.
         JsonDocument document;
         try
         {

@@ -2,6 +2,7 @@ using System.Buffers.Binary;
 using System.Runtime.InteropServices;
 using System.Security.Claims;
 using System.Security.Cryptography;
+using System.Text.Json;
 using Microsoft.Extensions.Caching.Memory;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
@@ -12,7 +13,8 @@ namespace AccountService.Auth;
 /// JsonWebTokenHandler that remembers tokens it has found valid, so a caller presenting the same JWT again is not
 /// re-verified on every request (a signature check costs more than the rest of the request). A token is remembered
 /// by its exact text, at most until it expires and at most <see cref="MaxReuse"/>, so a signing key withdrawn from
-/// the JWKS stops being honoured within that. Failed validations are never remembered.
+/// the JWKS stops being honoured within that. Failed validations are never remembered. A token whose header has a
+/// <c>crit</c> parameter is refused (<see cref="HasCriticalHeader"/>).
 /// </summary>
 /// <remarks>
 /// What is remembered is the outcome only: the claims named in <paramref name="keptClaims"/> and the validity period,
@@ -33,6 +35,15 @@ internal sealed class CachingJsonWebTokenHandler(int capacity, IReadOnlySet<stri
             return outcome.ToResult();
         }
 
+        if (HasCriticalHeader(token))
+        {
+            return new TokenValidationResult
+            {
+                IsValid = false,
+                Exception = new SecurityTokenException("The token's header lists critical extensions (crit), none of which this service understands."),
+            };
+        }
+
         var result = await base.ValidateTokenAsync(token, validationParameters);
         if (result.IsValid && result.SecurityToken is { } validated && result.ClaimsIdentity is { } identity)
         {
@@ -49,6 +60,31 @@ internal sealed class CachingJsonWebTokenHandler(int capacity, IReadOnlySet<stri
     }
 
     public void Dispose() => _valid.Dispose();
+
+    /// <summary>
+    /// Whether the JOSE header has a <c>crit</c> parameter. RFC 7515 §4.1.11: a token listing an extension the recipient
+    /// does not understand is invalid, and an empty or malformed list is invalid too. This service understands no
+    /// extension, so any <c>crit</c> makes the token invalid; JsonWebTokenHandler does not check it. A header that does
+    /// not decode is left to the base handler, which refuses it.
+    /// </summary>
+    private static bool HasCriticalHeader(string token)
+    {
+        var end = token.IndexOf('.', StringComparison.Ordinal);
+        if (end <= 0)
+        {
+            return false;
+        }
+
+        try
+        {
+            using var header = JsonDocument.Parse(Base64UrlEncoder.DecodeBytes(token[..end]));
+            return header.RootElement.ValueKind == JsonValueKind.Object && header.RootElement.TryGetProperty("crit", out _);
+        }
+        catch (Exception ex) when (ex is FormatException or ArgumentException or JsonException)
+        {
+            return false;
+        }
+    }
 
     // The text's own UTF-16 bytes are hashed, with no copy. A second-preimage of a truncated SHA-256 costs 2^128
     // work: a forged token cannot take a valid one's place.

@@ -41,8 +41,7 @@ internal sealed partial class StripeEventHandler(
             case (EventTypes.PaymentMethodAttached or EventTypes.PaymentMethodDetached
                 or EventTypes.PaymentMethodUpdated or EventTypes.PaymentMethodAutomaticallyUpdated,
                 PaymentMethod method):
-                // A detached method no longer names its customer; the event's previous attributes still do.
-                var customerId = method.CustomerId ?? (stripeEvent.Data!.PreviousAttributes as JObject)?.Value<string>("customer");
+                var customerId = method.CustomerId ?? PreviousCustomer(stripeEvent);
                 await ForgetCardAsync(reference, created, customerId, ct);
                 return;
 
@@ -51,6 +50,66 @@ internal sealed partial class StripeEventHandler(
                 return;
         }
     }
+
+    /// <summary>
+    /// The first id of the event this service would store or look up that no column can hold (over
+    /// <see cref="Limits.ExternalIdLength"/> characters, a NUL, a lone surrogate), as its JSON path; null when every one
+    /// fits. Stripe's ids are short ASCII, so such an event is malformed, whoever signed it.
+    /// </summary>
+    public static string? UnstorableId(Event stripeEvent)
+    {
+        if (!IsStorable(stripeEvent.Id))
+        {
+            return "id";
+        }
+
+        return stripeEvent.Data?.Object switch
+        {
+            Subscription s when !IsStorable(s.Id) => "data.object.id",
+            Subscription s when !IsStorable(s.CustomerId) => "data.object.customer",
+            Customer c when !IsStorable(c.Id) => "data.object.id",
+            PaymentMethod m when !IsStorable(m.Id) => "data.object.id",
+            PaymentMethod m when !IsStorable(m.CustomerId) => "data.object.customer",
+            PaymentMethod when !IsStorable(PreviousCustomer(stripeEvent)) => "data.previous_attributes.customer",
+            _ => null,
+        };
+    }
+
+    private static bool IsStorable(string? id)
+    {
+        if (id is null)
+        {
+            return true;
+        }
+
+        if (id.Length > Limits.ExternalIdLength)
+        {
+            return false;
+        }
+
+        for (var i = 0; i < id.Length; i++)
+        {
+            if (id[i] == '\0')
+            {
+                return false;
+            }
+
+            if (char.IsHighSurrogate(id[i]) && i + 1 < id.Length && char.IsLowSurrogate(id[i + 1]))
+            {
+                i++;
+            }
+            else if (char.IsSurrogate(id[i]))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    // A detached method no longer names its customer; the event's previous attributes still do.
+    private static string? PreviousCustomer(Event stripeEvent) =>
+        (stripeEvent.Data?.PreviousAttributes as JObject)?["customer"] is JValue { Value: string customer } ? customer : null;
 
     private async Task ForgetCardAsync(StripeEventRef reference, DateTimeOffset created, string? customerId, CancellationToken ct)
     {

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using AccountService.Data;
 using AccountService.Errors;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Stripe;
@@ -14,6 +15,7 @@ internal static class StripeWebhookEndpoints
     public static IEndpointRouteBuilder MapStripeWebhooks(this IEndpointRouteBuilder endpoints)
     {
         endpoints.MapPost("/webhooks/stripe", ReceiveEventAsync)
+            .AddEndpointFilter<JsonBodyFilter>()
             .WithMetadata(endpoints.ServiceProvider.GetRequiredService<StripeWebhookVerifier>())
             .WithMetadata(
             [
@@ -22,6 +24,7 @@ internal static class StripeWebhookEndpoints
                     StatusCodes.Status400BadRequest,
                     StatusCodes.Status404NotFound,
                     StatusCodes.Status413PayloadTooLarge,
+                    StatusCodes.Status415UnsupportedMediaType,
                     StatusCodes.Status429TooManyRequests,
                     StatusCodes.Status500InternalServerError,
                     StatusCodes.Status503ServiceUnavailable,
@@ -58,6 +61,14 @@ internal static class StripeWebhookEndpoints
         if (Parse(delivery.Json!) is not { } stripeEvent)
         {
             return errors.Result(ErrorCodes.ValidationFailed, "The body is not a Stripe event.");
+        }
+
+        if (StripeEventHandler.UnstorableId(stripeEvent) is { } field)
+        {
+            return errors.Result(
+                ErrorCodes.ValidationFailed,
+                "The event holds an id no Stripe object has.",
+                [new ErrorDetail(field, $"At most {Limits.ExternalIdLength} characters, without NUL or unpaired surrogates.", "InvalidId")]);
         }
 
         await events.HandleAsync(stripeEvent, ct);

@@ -17,6 +17,9 @@ internal sealed class StripeWebhookVerifier(IOptions<StripeOptions> options, Tim
     public const string SignatureHeader = "Stripe-Signature";
     public const int MaxBodyBytes = 512 * 1024;
 
+    /// <summary>The bytes a chunked body may take on the wire, framing included: a one-byte chunk takes six.</summary>
+    private const int MaxChunkedWireBytes = 8 * MaxBodyBytes;
+
     /// <summary>Stripe's own default: a signature older than five minutes may be a replay.</summary>
     public const long ToleranceSeconds = 300;
 
@@ -52,10 +55,12 @@ internal sealed class StripeWebhookVerifier(IOptions<StripeOptions> options, Tim
             return StripeDelivery.Unsigned;
         }
 
-        // Kestrel's limit for every other route is far lower; this route alone takes up to MaxBodyBytes.
+        // Kestrel's limit for every other route is far lower; this route alone takes up to MaxBodyBytes. Kestrel counts
+        // a chunked body's framing (size lines, CRLFs) toward its limit too, so a chunked body gets room on the wire
+        // for the framing of even one-byte chunks, and ReadBoundedAsync holds its payload to MaxBodyBytes.
         if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
         {
-            limit.MaxRequestBodySize = MaxBodyBytes;
+            limit.MaxRequestBodySize = context.Request.ContentLength is null ? MaxChunkedWireBytes : MaxBodyBytes;
         }
 
         var body = await ReadBoundedAsync(context.Request.Body, context.RequestAborted);
@@ -69,8 +74,10 @@ internal sealed class StripeWebhookVerifier(IOptions<StripeOptions> options, Tim
         {
             EventUtility.ValidateSignature(json, signature, secret, ToleranceSeconds, time.GetUtcNow().ToUnixTimeSeconds());
         }
-        catch (StripeException)
+        catch (Exception ex) when (ex is StripeException or FormatException or OverflowException)
         {
+            // Stripe.net reads t with Convert.ToInt32 after checking the HMAC: a signed header whose t is not a
+            // 32-bit integer (t=1780000000.5, twenty digits) throws FormatException or OverflowException.
             return StripeDelivery.Unsigned;
         }
 

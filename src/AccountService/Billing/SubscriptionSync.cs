@@ -38,6 +38,7 @@ internal sealed partial class SubscriptionSync(AccountDbContext db, TimeProvider
             var seats = await db.AppSubscriptions
                 .FromSql($"SELECT * FROM app_subscriptions WHERE stripe_subscription_id = {subscription.Id} ORDER BY app_id FOR UPDATE")
                 .ToListAsync(ct);
+            seats = await OwnCustomersSeatsAsync(seats, subscription, ct);
             var result = Apply(seats, subscription, asOf, deleted);
             await db.SaveChangesAsync(ct);
             if (owned is not null)
@@ -55,6 +56,39 @@ internal sealed partial class SubscriptionSync(AccountDbContext db, TimeProvider
                 await owned.DisposeAsync();
             }
         }
+    }
+
+    /// <summary>
+    /// The seats whose account bills to the subscription's customer, or has no Stripe customer recorded. A seat whose
+    /// account has another customer was linked to a subscription that is not its account's: it is left as it is,
+    /// with a warning, so one customer's subscription never changes another account's seats.
+    /// </summary>
+    private async Task<List<AppSubscription>> OwnCustomersSeatsAsync(List<AppSubscription> seats, Subscription subscription, CancellationToken ct)
+    {
+        if (seats.Count == 0)
+        {
+            return seats;
+        }
+
+        var appIds = seats.Select(s => s.AppId).ToList();
+        var owners = await db.Apps
+            .Where(a => appIds.Contains(a.Id))
+            .Join(db.Accounts, a => a.AccountId, account => account.Id, (a, account) => new { AppId = a.Id, AccountId = account.Id, account.StripeCustomerId })
+            .ToDictionaryAsync(o => o.AppId, ct);
+        var own = new List<AppSubscription>(seats.Count);
+        foreach (var seat in seats)
+        {
+            var owner = owners[seat.AppId];
+            if (owner.StripeCustomerId is { } customer && !string.Equals(customer, subscription.CustomerId, StringComparison.Ordinal))
+            {
+                LogOtherCustomer(logger, subscription.Id, subscription.CustomerId, seat.AppId, owner.AccountId, customer);
+                continue;
+            }
+
+            own.Add(seat);
+        }
+
+        return own;
     }
 
     /// <summary>Stripe's subscription status as a seat's: null for a status this service does not know.</summary>
@@ -116,6 +150,10 @@ internal sealed partial class SubscriptionSync(AccountDbContext db, TimeProvider
 
         return new SyncResult(stale == seats.Count ? SyncOutcome.Stale : SyncOutcome.Applied, changes);
     }
+
+    [LoggerMessage(EventId = 58, Level = LogLevel.Warning,
+        Message = "Stripe subscription {SubscriptionId} belongs to customer {CustomerId}, but app {AppId}'s account {AccountId} bills to {AccountCustomerId}: seat left as it is")]
+    private static partial void LogOtherCustomer(ILogger logger, string subscriptionId, string? customerId, string appId, string accountId, string accountCustomerId);
 
     [LoggerMessage(EventId = 50, Level = LogLevel.Information,
         Message = "Stripe subscription {SubscriptionId}: {Outcome}, {Changed} seat(s) changed")]

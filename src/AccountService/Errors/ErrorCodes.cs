@@ -4,7 +4,8 @@ namespace AccountService.Errors;
 
 /// <summary>
 /// The single table of error codes: each code's HTTP status and the page its <c>docUrl</c> points at.
-/// Codes and statuses are OrbitKit's published table; SERVICE_UNAVAILABLE is ours for outages of a dependency.
+/// Codes and statuses are OrbitKit's published table; SERVICE_UNAVAILABLE is ours for outages of a dependency,
+/// METHOD_NOT_ALLOWED and UNSUPPORTED_MEDIA_TYPE ours for requests the framework would answer with a bare status.
 /// </summary>
 internal static class ErrorCodes
 {
@@ -20,6 +21,7 @@ internal static class ErrorCodes
     public const string InternalError = "INTERNAL_ERROR";
     public const string ServiceUnavailable = "SERVICE_UNAVAILABLE";
     public const string MethodNotAllowed = "METHOD_NOT_ALLOWED";
+    public const string UnsupportedMediaType = "UNSUPPORTED_MEDIA_TYPE";
 
     private const string ErrorsPage = "/api/errors/";
     private const string RateLimitsPage = "/api/rate-limits/";
@@ -54,6 +56,7 @@ internal static class ErrorCodes
         new(InternalError, StatusCodes.Status500InternalServerError, ErrorsPage),
         new(ServiceUnavailable, StatusCodes.Status503ServiceUnavailable, ErrorsPage),
         new(MethodNotAllowed, StatusCodes.Status405MethodNotAllowed, ErrorsPage),
+        new(UnsupportedMediaType, StatusCodes.Status415UnsupportedMediaType, ErrorsPage),
     }.ToFrozenDictionary(c => c.Code, StringComparer.Ordinal);
 
     public static IEnumerable<ErrorCode> All => Table.Values;

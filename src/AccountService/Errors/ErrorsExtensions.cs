@@ -48,6 +48,7 @@ internal static class ErrorsExtensions
         StatusCodes.Status403Forbidden => (ErrorCodes.Forbidden, "The credential does not allow this request."),
         StatusCodes.Status404NotFound => (ErrorCodes.NotFound, "Resource not found."),
         StatusCodes.Status405MethodNotAllowed => (ErrorCodes.MethodNotAllowed, "The method is not allowed for this resource."),
+        StatusCodes.Status415UnsupportedMediaType => (ErrorCodes.UnsupportedMediaType, $"The body must be sent as {JsonBodyFilter.MediaType}."),
         StatusCodes.Status429TooManyRequests => (ErrorCodes.RateLimited, "Too many requests."),
         StatusCodes.Status503ServiceUnavailable => (ErrorCodes.ServiceUnavailable, "The service is temporarily unavailable."),
         >= 500 => (ErrorCodes.InternalError, "An unexpected error occurred."),

@@ -69,15 +69,20 @@ internal static class AppCommands
         var status = AccountCommands.EnumOption("--status", StoredNames.SubscriptionStatus, "Seat status.");
         var cancelAtPeriodEnd = new Option<bool>("--cancel-at-period-end") { Description = "Cancel when the period ends." };
         var periodEnd = new Option<long?>("--period-end") { Description = "End of the current period, Unix seconds." };
-        var stripeSubscription = new Option<string?>("--stripe-subscription") { Description = "Stripe subscription id (sub_…)." };
-
-        var command = new Command("set", "Set an app's seat: plan, status, period.")
+        var stripeSubscription = new Option<string?>("--stripe-subscription")
         {
-            app, plan, status, cancelAtPeriodEnd, periodEnd, stripeSubscription,
+            Description = "Link the seat to this Stripe subscription (sub_…); without it the seat's link is kept.",
+        };
+        var unlinkStripe = new Option<bool>("--unlink-stripe") { Description = "Remove the seat's link to its Stripe subscription." };
+
+        var command = new Command("set", "Set an app's seat: plan, status, period; its Stripe link is kept unless --stripe-subscription or --unlink-stripe is given.")
+        {
+            app, plan, status, cancelAtPeriodEnd, periodEnd, stripeSubscription, unlinkStripe,
         };
         runner.SetAction(command, async (context, parsed, ct) =>
         {
-            var input = new SeatInput(parsed.GetRequiredValue(app), parsed.GetValue(periodEnd), parsed.GetValue(stripeSubscription));
+            var input = new SeatInput(
+                parsed.GetRequiredValue(app), parsed.GetValue(periodEnd), parsed.GetValue(stripeSubscription), parsed.GetValue(unlinkStripe));
             await new SeatInputValidator().ValidateAndThrowAsync(input, ct);
 
             var seat = await context.Db.AppSubscriptions.SingleOrDefaultAsync(s => s.AppId == input.AppId, ct);
@@ -96,7 +101,12 @@ internal static class AppCommands
             seat.Status = StoredNames.SubscriptionStatus.Parse(parsed.GetRequiredValue(status));
             seat.CancelAtPeriodEnd = parsed.GetValue(cancelAtPeriodEnd);
             seat.CurrentPeriodEnd = input.PeriodEnd is { } seconds ? DateTimeOffset.FromUnixTimeSeconds(seconds) : null;
-            seat.StripeSubscriptionId = input.StripeSubscriptionId;
+            if (input.StripeSubscriptionId is not null || input.UnlinkStripe)
+            {
+                // Only when asked: a seat Stripe keeps current must not lose its link because an operator set its plan.
+                seat.StripeSubscriptionId = input.StripeSubscriptionId;
+            }
+
             seat.UpdatedAt = context.Time.GetUtcNow();
             await context.Db.SaveChangesAsync(ct);
 
@@ -127,7 +137,7 @@ internal static class AppCommands
         }
     }
 
-    private sealed record SeatInput(string AppId, long? PeriodEnd, string? StripeSubscriptionId);
+    private sealed record SeatInput(string AppId, long? PeriodEnd, string? StripeSubscriptionId, bool UnlinkStripe);
 
     private sealed class SeatInputValidator : AbstractValidator<SeatInput>
     {
@@ -142,6 +152,11 @@ internal static class AppCommands
                 .WithMessage("must be Unix seconds between 0 and 253402300799")
                 .OverridePropertyName("--period-end");
             RuleFor(s => s.StripeSubscriptionId).MustBeStripeId("sub_").OverridePropertyName("--stripe-subscription");
+            RuleFor(s => s.UnlinkStripe)
+                .Equal(false)
+                .When(s => s.StripeSubscriptionId is not null)
+                .WithMessage("cannot be combined with --stripe-subscription")
+                .OverridePropertyName("--unlink-stripe");
         }
     }
 }

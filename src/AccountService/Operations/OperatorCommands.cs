@@ -168,7 +168,14 @@ internal static partial class OperatorCommands
 
         private IHost BuildHost()
         {
-            var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = [] });
+            // The environment the service would run in: ASPNETCORE_ENVIRONMENT wins over DOTNET_ENVIRONMENT, as for
+            // WebApplication (a generic host reads only the latter).
+            var environment = Environment.GetEnvironmentVariable("ASPNETCORE_ENVIRONMENT");
+            var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings
+            {
+                Args = [],
+                EnvironmentName = string.IsNullOrEmpty(environment) ? null : environment,
+            });
             if (configuration is not null)
             {
                 builder.Configuration.AddInMemoryCollection(configuration);
@@ -180,7 +187,7 @@ internal static partial class OperatorCommands
             builder.AddAccountData();
             builder.AddApiKeyHashing();
             builder.AddApiKeyRules();
-            builder.AddBilling(); // Stripe's client and the subscription sync for `stripe sync`; nothing here starts
+            builder.AddStripeSync(); // Stripe's client and the subscription sync for `stripe sync`, without the server's card cache
             return builder.Build();
         }
 

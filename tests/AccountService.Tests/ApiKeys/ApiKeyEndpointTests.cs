@@ -187,6 +187,49 @@ public sealed class ApiKeyEndpointTests(PostgresFixture database) : IntegrationT
         await AssertNoKeyAsync();
     }
 
+    public static TheoryData<string> InvisibleOrNonCharacters => new()
+    {
+        "\u202E", // RIGHT-TO-LEFT OVERRIDE (Cf)
+        "\u200B", // ZERO WIDTH SPACE (Cf)
+        "\uFEFF", // ZERO WIDTH NO-BREAK SPACE (Cf)
+        "\u00AD", // SOFT HYPHEN (Cf)
+        "\u2028", // LINE SEPARATOR (Zl)
+        "\u2029", // PARAGRAPH SEPARATOR (Zp)
+        "\u00A0", // NO-BREAK SPACE (Zs other than U+0020)
+        "\u3000", // IDEOGRAPHIC SPACE (Zs)
+        "\uFFFF", // noncharacter
+        "\uFDD0", // noncharacter
+        "\uD83F\uDFFE", // U+1FFFE, noncharacter
+    };
+
+    [Theory]
+    [MemberData(nameof(InvisibleOrNonCharacters))]
+    public async Task NamesWithFormatCharactersSeparatorsOtherThanSpaceOrNoncharactersAre400(string character)
+    {
+        await using var factory = Api();
+        using var client = factory.CreateClient();
+
+        var answer = await ApiKeysApi.CreateAsync(client, _jwt, $"ci{character}key");
+
+        AssertValidationFailed(answer, "name", "must not contain format characters, separators other than the space, or noncharacters");
+        await AssertNoKeyAsync();
+    }
+
+    [Fact]
+    public async Task NamesAreStoredAndAnsweredInNfc()
+    {
+        await using var factory = Api();
+        using var client = factory.CreateClient();
+
+        var answer = await ApiKeysApi.CreateAsync(client, _jwt, "Cafe\u0301 " + string.Concat(Enumerable.Repeat("e\u0301", 59)));
+
+        Assert.Equal(HttpStatusCode.Created, answer.Status);
+        var nfc = "Caf\u00E9 " + new string('\u00E9', 59);
+        Assert.Equal(nfc, answer.Json.GetProperty("name").GetString());
+        await using var db = CreateDbContext();
+        Assert.Equal([nfc], await db.ApiKeys.Select(k => k.Name).ToListAsync());
+    }
+
     [Theory]
     [InlineData("""{"name":""", "application/json", "body", "must be valid JSON")]
     [InlineData("name=ci", "application/json", "body", "must be valid JSON")]
@@ -210,15 +253,36 @@ public sealed class ApiKeyEndpointTests(PostgresFixture database) : IntegrationT
     [Theory]
     [InlineData("text/plain")]
     [InlineData("application/x-www-form-urlencoded")]
-    public async Task ABodyThatIsNotJsonIs415InTheEnvelope(string contentType)
+    [InlineData("application/xml")]
+    [InlineData(null)]
+    public async Task ABodyThatIsNotJsonIs415InTheEnvelope(string? contentType)
+    {
+        await using var factory = Api();
+        using var client = factory.CreateClient();
+        using var request = new HttpRequestMessage(HttpMethod.Post, ApiKeysApi.Path) { Content = new StringContent("""{"name":"ci"}""") };
+        request.Content.Headers.ContentType = contentType is null ? null : new System.Net.Http.Headers.MediaTypeHeaderValue(contentType);
+        request.Headers.TryAddWithoutValidation("Authorization", $"Bearer {_jwt}");
+
+        using var response = await client.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.UnsupportedMediaType, response.StatusCode);
+        var error = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("error");
+        Assert.Equal("UNSUPPORTED_MEDIA_TYPE", error.GetProperty("code").GetString());
+        await AssertNoKeyAsync();
+    }
+
+    [Theory]
+    [InlineData("application/json; charset=utf-8")]
+    [InlineData("Application/JSON")]
+    [InlineData("APPLICATION/JSON; Charset=\"UTF-8\"")]
+    public async Task JsonIsAcceptedWhateverItsCaseAndCharsetParameter(string contentType)
     {
         await using var factory = Api();
         using var client = factory.CreateClient();
 
         var answer = await ApiKeysApi.PostAsync(client, _jwt, """{"name":"ci"}""", contentType: contentType);
 
-        Assert.Equal((HttpStatusCode.UnsupportedMediaType, "VALIDATION_FAILED"), (answer.Status, answer.ErrorCode));
-        await AssertNoKeyAsync();
+        Assert.Equal(HttpStatusCode.Created, answer.Status);
     }
 
     [Fact]
@@ -296,6 +360,28 @@ public sealed class ApiKeyEndpointTests(PostgresFixture database) : IntegrationT
         Assert.Equal((2, "error: --name: must be at most 64 characters"), (tooLong.ExitCode, tooLong.Error.Trim()));
         Assert.Equal((2, "error: --name: must not contain control characters"), (control.ExitCode, control.Error.Trim()));
         await AssertNoKeyAsync();
+    }
+
+    [Theory]
+    [MemberData(nameof(InvisibleOrNonCharacters))]
+    public async Task TheCliRefusesFormatCharactersSeparatorsAndNoncharactersInNames(string character)
+    {
+        var result = await RunCliAsync("keys", "create", "--account", "acc_1", "--name", $"ci{character}key");
+
+        Assert.Equal(
+            (2, "error: --name: must not contain format characters, separators other than the space, or noncharacters"),
+            (result.ExitCode, result.Error.Trim()));
+        await AssertNoKeyAsync();
+    }
+
+    [Fact]
+    public async Task TheCliStoresNamesInNfc()
+    {
+        var result = await RunCliAsync("keys", "create", "--account", "acc_1", "--name", "Cafe\u0301");
+
+        Assert.Equal(0, result.ExitCode);
+        await using var db = CreateDbContext();
+        Assert.Equal(["Caf\u00E9"], await db.ApiKeys.Select(k => k.Name).ToListAsync());
     }
 
     [Fact]

@@ -129,6 +129,32 @@ public sealed class IdempotencyKeyTests(PostgresFixture database) : IntegrationT
         Assert.Equal(0, await KeyCountAsync());
     }
 
+    [Theory]
+    [InlineData("two header lines")]
+    [InlineData("one line joined by a comma")]
+    public async Task TwoIdempotencyKeysAreRejectedAsAnInvalidOneIs(string form)
+    {
+        await using var factory = Api();
+        using var client = factory.StartKestrel();
+        await using var raw = await RawHttp.ConnectAsync(client.BaseAddress!);
+        string[] keys = form == "two header lines" ? ["Idempotency-Key: first", "Idempotency-Key: second"] : ["Idempotency-Key: first, second"];
+        const string body = """{"name":"ci"}""";
+
+        await raw.SendAsync(
+            $"POST {ApiKeysApi.Path} HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer {_jwt}\r\nContent-Type: application/json\r\n"
+            + $"Content-Length: {body.Length}\r\n{string.Concat(keys.Select(k => k + "\r\n"))}\r\n{body}");
+        var response = await raw.ReadResponseAsync(TimeSpan.FromSeconds(10));
+
+        Assert.True(response.Status == 400, $"{response.Status} {response.Body}");
+        var error = System.Text.Json.Nodes.JsonNode.Parse(response.Body)!["error"]!;
+        Assert.Equal("INVALID_IDEMPOTENCY_KEY", error["code"]!.GetValue<string>());
+        var detail = Assert.Single(error["details"]!.AsArray())!;
+        Assert.Equal(
+            ("Idempotency-Key", "must be sent once, as 1–255 characters other than a comma"),
+            (detail["field"]!.GetValue<string>(), detail["message"]!.GetValue<string>()));
+        Assert.Equal(0, await KeyCountAsync());
+    }
+
     [Fact]
     public async Task AnIdempotencyKeyOf255CharactersIsAccepted()
     {

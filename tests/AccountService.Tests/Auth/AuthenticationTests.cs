@@ -188,6 +188,22 @@ public sealed class AuthenticationTests(PostgresFixture database, SharedApi api)
     }
 
     [Theory]
+    [InlineData("list", "urn:example:unknown")]
+    [InlineData("list", "exp,x-custom")]
+    [InlineData("list", "")]
+    [InlineData("string", "urn:example:unknown")]
+    public async Task AJwtWithACritHeaderIs401(string form, string names)
+    {
+        await SeedAccountAsync("acc_alice");
+        object crit = form == "list" ? names.Split(',', StringSplitOptions.RemoveEmptyEntries) : names;
+        var headers = new Dictionary<string, object> { ["crit"] = crit, ["urn:example:unknown"] = true, ["x-custom"] = 1 };
+
+        var (status, _) = await GetMeAsync(Client, $"Bearer {TestAuth.Jwt("acc_alice", headers: headers)}");
+
+        Assert.True(HttpStatusCode.Unauthorized == status, $"{form} [{names}]: {status}");
+    }
+
+    [Theory]
     [InlineData("acc_\u0000nul")]
     [InlineData("acc with space")]
     [InlineData("acc_\u00e9")]

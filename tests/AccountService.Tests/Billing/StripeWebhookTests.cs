@@ -135,6 +135,74 @@ public sealed class StripeWebhookTests(PostgresFixture database) : IntegrationTe
         Assert.DoesNotContain(factory.Logs, l => l.Contains("evt_marker_1234", StringComparison.Ordinal) || l.Contains(StripeEvents.Secret, StringComparison.Ordinal));
     }
 
+    public static TheoryData<string, Func<string>> MalformedSignedDeliveries => new()
+    {
+        { "fractional timestamp", () => SignedAt(ValidEvent(), $"{DateTimeOffset.UtcNow.ToUnixTimeSeconds()}.5") },
+        { "20-digit timestamp", () => SignedAt(ValidEvent(), "12345678901234567890") },
+        { "event id over 255 characters", () => SignedAt(StripeEvents.Event("evt_" + new string('a', 252), "customer.subscription.updated", T0, StripeEvents.Subscription("sub_1"))) },
+        { "NUL in the event id", () => SignedAt(StripeEvents.Event("evt_\u0000x", "customer.subscription.updated", T0, StripeEvents.Subscription("sub_1"))) },
+        { "NUL in the customer id", () => SignedAt(StripeEvents.Event("evt_1", "customer.updated", T0, StripeEvents.Customer("cus_\u0000x"))) },
+        { "NUL in the subscription's customer", () => SignedAt(StripeEvents.Event("evt_1", "customer.subscription.updated", T0, StripeEvents.Subscription("sub_1", customer: "cus_\u0000x"))) },
+        { "NUL in the subscription id", () => SignedAt(StripeEvents.Event("evt_1", "customer.subscription.updated", T0, StripeEvents.Subscription("sub_\u0000x"))) },
+        { "lone surrogate in the subscription id", () => SignedAt(StripeEvents.Event("evt_1", "customer.subscription.updated", T0, StripeEvents.Subscription("sub_LONE")).Replace("sub_LONE", "sub_\\ud800x", StringComparison.Ordinal)) },
+    };
+
+    [Theory]
+    [MemberData(nameof(MalformedSignedDeliveries))]
+    public async Task AMalformedButSignedDeliveryIs400InTheEnvelopeAndLogsNoError(string malformation, Func<string> delivery)
+    {
+        await SeedAccountAsync("acc_1", a => a.StripeCustomerId = "cus_1");
+        await SeedSeatAsync("acc_1", "-Napp1", "sub_1");
+        await using var factory = Start();
+        using var client = factory.CreateClient();
+
+        using var response = await client.SendAsync(DeliveryOf(delivery()));
+
+        Assert.True(HttpStatusCode.BadRequest == response.StatusCode, $"{malformation}: {(int)response.StatusCode}");
+        var error = (await response.Content.ReadFromJsonAsync<JsonObject>())!["error"]!;
+        Assert.Equal("VALIDATION_FAILED", error["code"]!.GetValue<string>());
+        Assert.DoesNotContain(factory.Logs, l => l.StartsWith("Error", StringComparison.Ordinal) || l.StartsWith("Critical", StringComparison.Ordinal));
+        Assert.Equal(SubscriptionStatus.None, (await SeatAsync("-Napp1")).Status);
+    }
+
+    [Theory]
+    [InlineData("text/plain")]
+    [InlineData("application/x-www-form-urlencoded")]
+    [InlineData("application/xml")]
+    [InlineData(null)]
+    public async Task ASignedDeliveryNotSentAsJsonIs415InTheEnvelopeAndAppliesNothing(string? contentType)
+    {
+        await SeedSeatAsync("acc_1", "-Napp1", "sub_1");
+        await using var factory = Start();
+        using var client = factory.CreateClient();
+        using var request = StripeEvents.Signed(ValidEvent());
+        request.Content!.Headers.ContentType = contentType is null ? null : new System.Net.Http.Headers.MediaTypeHeaderValue(contentType);
+
+        using var response = await client.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.UnsupportedMediaType, response.StatusCode);
+        Assert.Equal("UNSUPPORTED_MEDIA_TYPE", (await response.Content.ReadFromJsonAsync<JsonObject>())!["error"]!["code"]!.GetValue<string>());
+        Assert.Equal(SubscriptionStatus.None, (await SeatAsync("-Napp1")).Status);
+    }
+
+    [Theory]
+    [InlineData("application/json; charset=utf-8")]
+    [InlineData("Application/JSON")]
+    [InlineData("APPLICATION/JSON; Charset=\"UTF-8\"")]
+    public async Task ASignedDeliveryIsAcceptedAsJsonWhateverItsCaseAndCharsetParameter(string contentType)
+    {
+        await SeedSeatAsync("acc_1", "-Napp1", "sub_1");
+        await using var factory = Start();
+        using var client = factory.CreateClient();
+        using var request = StripeEvents.Signed(ValidEvent());
+        request.Content!.Headers.ContentType = System.Net.Http.Headers.MediaTypeHeaderValue.Parse(contentType);
+
+        using var response = await client.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.NoContent, response.StatusCode);
+        Assert.Equal(SubscriptionStatus.PastDue, (await SeatAsync("-Napp1")).Status);
+    }
+
     [Theory]
     [InlineData("not json at all")]
     [InlineData("[1,2,3]")]
@@ -163,6 +231,7 @@ public sealed class StripeWebhookTests(PostgresFixture database) : IntegrationTe
         if (chunked)
         {
             request.Content = new StreamContent(new MemoryStream(System.Text.Encoding.UTF8.GetBytes(body)));
+            request.Content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
             request.Headers.TransferEncodingChunked = true;
         }
 
@@ -182,6 +251,36 @@ public sealed class StripeWebhookTests(PostgresFixture database) : IntegrationTe
         using var response = await client.SendAsync(StripeEvents.Signed(body));
 
         Assert.Equal(HttpStatusCode.NoContent, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task AChunkedBodyUnder512KiBIsAcceptedWhateverItsFraming()
+    {
+        await using var factory = Start();
+        using var client = factory.StartKestrel();
+        const int payloadBytes = 520_637;
+        var empty = StripeEvents.Event("evt_chunked", "customer.updated", T0, new JsonObject { ["id"] = "cus_1", ["object"] = "customer", ["filler"] = "" });
+        var body = StripeEvents.Event("evt_chunked", "customer.updated", T0, new JsonObject { ["id"] = "cus_1", ["object"] = "customer", ["filler"] = new string('x', payloadBytes - empty.Length) });
+        Assert.Equal(payloadBytes, body.Length);
+
+        // 1,000-byte chunks: the framing (size lines, CRLFs, the last chunk) takes the bytes on the wire past 512 KiB.
+        var wire = new System.Text.StringBuilder()
+            .Append("POST /webhooks/stripe HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n")
+            .Append("Stripe-Signature: ").Append(StripeEvents.Signature(body, DateTimeOffset.UtcNow.ToUnixTimeSeconds())).Append("\r\n")
+            .Append("Transfer-Encoding: chunked\r\n\r\n");
+        foreach (var chunk in body.Chunk(1000))
+        {
+            wire.Append(System.Globalization.CultureInfo.InvariantCulture, $"{chunk.Length:x}\r\n").Append(chunk).Append("\r\n");
+        }
+
+        wire.Append("0\r\n\r\n");
+        Assert.True(wire.Length - wire.ToString().IndexOf("\r\n\r\n", StringComparison.Ordinal) - 4 > StripeWebhookVerifier.MaxBodyBytes);
+        await using var raw = await RawHttp.ConnectAsync(client.BaseAddress!);
+
+        await raw.SendAsync(wire.ToString());
+        var response = await raw.ReadResponseAsync(TimeSpan.FromSeconds(10));
+
+        Assert.True(response.Status == 204, $"{response.Status} {response.Body}");
     }
 
     [Fact]
@@ -252,6 +351,30 @@ public sealed class StripeWebhookTests(PostgresFixture database) : IntegrationTe
 
         Assert.Equal(HttpStatusCode.NoContent, response.StatusCode);
         Assert.Contains(factory.Logs, l => l.StartsWith("Debug", StringComparison.Ordinal) && l.Contains("evt_1 (invoice.paid) ignored", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task AnEventNamingAnotherCustomerThanTheSeatsAccountIsSkippedWithAWarning()
+    {
+        await SeedAccountAsync("acc_alice", a => a.StripeCustomerId = "cus_alice");
+        await SeedAccountAsync("acc_bob", a => a.StripeCustomerId = "cus_bob");
+        await SeedSeatAsync("acc_bob", "-Nbob", "sub_bob1");
+        await using var factory = Start();
+        using var client = factory.CreateClient();
+
+        using var foreign = await client.SendAsync(StripeEvents.Signed(StripeEvents.Event(
+            "evt_1", "customer.subscription.updated", T0, StripeEvents.Subscription("sub_bob1", "canceled", customer: "cus_alice"))));
+
+        Assert.Equal(HttpStatusCode.NoContent, foreign.StatusCode);
+        Assert.Equal(SubscriptionStatus.None, (await SeatAsync("-Nbob")).Status);
+        Assert.Single(factory.Logs, l => l.StartsWith("Warning", StringComparison.Ordinal)
+            && l.Contains("sub_bob1", StringComparison.Ordinal) && l.Contains("cus_alice", StringComparison.Ordinal) && l.Contains("cus_bob", StringComparison.Ordinal));
+
+        using var own = await client.SendAsync(StripeEvents.Signed(StripeEvents.Event(
+            "evt_2", "customer.subscription.updated", T0 + 1, StripeEvents.Subscription("sub_bob1", "past_due", customer: "cus_bob"))));
+
+        Assert.Equal(HttpStatusCode.NoContent, own.StatusCode);
+        Assert.Equal(SubscriptionStatus.PastDue, (await SeatAsync("-Nbob")).Status);
     }
 
     [Fact]
@@ -365,6 +488,25 @@ public sealed class StripeWebhookTests(PostgresFixture database) : IntegrationTe
         await using var check = CreateDbContext();
         Assert.Equal(1, purged);
         Assert.Equal(["evt_recent"], await check.ProcessedStripeEvents.Select(e => e.EventId).ToListAsync());
+    }
+
+    private static string ValidEvent() =>
+        StripeEvents.Event("evt_1", "customer.subscription.updated", T0, StripeEvents.Subscription("sub_1", "past_due"));
+
+    // The body, then the header line, separated by a newline; the JSON of an event holds none. The signature is
+    // computed over the timestamp exactly as written, so only the timestamp's form is wrong.
+    private static string SignedAt(string body, string? t = null)
+    {
+        t ??= DateTimeOffset.UtcNow.ToUnixTimeSeconds().ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var mac = System.Security.Cryptography.HMACSHA256.HashData(
+            System.Text.Encoding.UTF8.GetBytes(StripeEvents.Secret), System.Text.Encoding.UTF8.GetBytes($"{t}.{body}"));
+        return $"{body}\nt={t},v1={Convert.ToHexStringLower(mac)}";
+    }
+
+    private static HttpRequestMessage DeliveryOf(string signed)
+    {
+        var at = signed.LastIndexOf('\n');
+        return StripeEvents.Delivery(signed[..at], signed[(at + 1)..]);
     }
 
     // Ignored events are logged at debug, which the service's defaults leave out.

@@ -115,6 +115,30 @@ public sealed class PublishedServiceTests(PostgresFixture database, PublishedSer
         Assert.Contains("Usage:", result.Stderr, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("Stripe__FailureCooldown", "00:00:00.100", "Stripe:FailureCooldown must be between 00:00:00.500 and 00:10:00.")]
+    [InlineData("Auth__Jwt__HmacKey", "c2hvcnQ=", "Auth:Jwt:HmacKey")]
+    [InlineData("Stripe__TimeBudget", "two seconds", "Stripe:TimeBudget must be a time span such as 00:00:05.")]
+    [InlineData("RateLimits__PerIpPerMinute", "lots", "RateLimits:PerIpPerMinute must be a whole number.")]
+    public async Task AnInvalidSettingStopsTheStartWithOneLineOnStderrAndExitCode1(string variable, string value, string message)
+    {
+        var port = PostgresServer.FreeLoopbackPort();
+        var environment = new Dictionary<string, string>(Environment(stripe: null))
+        {
+            ["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}",
+            ["ASPNETCORE_ENVIRONMENT"] = "Production",
+            [variable] = value,
+        };
+
+        var result = await ProcessRunner.RunAsync("dotnet", [published.Dll], environment, published.Directory, TimeSpan.FromSeconds(60));
+
+        Assert.True(result.ExitCode == 1, $"exit code {result.ExitCode}:\n{result.Output}");
+        var line = Assert.Single(result.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+        Assert.StartsWith("error: ", line, StringComparison.Ordinal);
+        Assert.Contains(message, line, StringComparison.Ordinal);
+        Assert.DoesNotContain(value, line, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task TracesGoToTheOtlpEndpointWhenOneIsSet()
     {

@@ -31,11 +31,13 @@ internal static class TestAuth
         string audience = Audience,
         DateTime? notBefore = null,
         DateTime? expires = null,
-        string claim = "sub")
+        string claim = "sub",
+        IDictionary<string, object>? headers = null)
     {
         var now = DateTime.UtcNow;
         return new JsonWebTokenHandler().CreateToken(new SecurityTokenDescriptor
         {
+            AdditionalHeaderClaims = headers,
             Issuer = issuer,
             Audience = audience,
             Claims = new Dictionary<string, object> { [claim] = accountId },

@@ -83,6 +83,32 @@ public sealed class AppCommandTests(PostgresFixture database) : IntegrationTest(
             (seat.PlanType, seat.Status, seat.CancelAtPeriodEnd, seat.CurrentPeriodEnd!.Value.ToUnixTimeSeconds(), seat.StripeSubscriptionId));
     }
 
+    [Fact]
+    public async Task SubscriptionsSetKeepsTheStripeLinkUnlessToldToUnlink()
+    {
+        await RunCliAsync("apps", "create", "--account", "acc_1", "--name", "A", "--id", "-Nlinked");
+        Assert.Equal(0, (await RunCliAsync("subscriptions", "set", "--app", "-Nlinked", "--plan", "monthly", "--status", "active", "--stripe-subscription", "sub_9")).ExitCode);
+
+        var kept = await RunCliAsync("subscriptions", "set", "--app", "-Nlinked", "--plan", "yearly", "--status", "past_due");
+        var keptLink = await LinkAsync();
+        var both = await RunCliAsync("subscriptions", "set", "--app", "-Nlinked", "--plan", "yearly", "--status", "active", "--stripe-subscription", "sub_10", "--unlink-stripe");
+        var afterBoth = await LinkAsync();
+        var unlinked = await RunCliAsync("subscriptions", "set", "--app", "-Nlinked", "--plan", "yearly", "--status", "canceled", "--unlink-stripe");
+
+        Assert.Equal((0, "sub_9"), (kept.ExitCode, keptLink));
+        Assert.Equal((2, "error: --unlink-stripe: cannot be combined with --stripe-subscription", "sub_9"), (both.ExitCode, both.Error.Trim(), afterBoth));
+        Assert.Equal((0, (string?)null), (unlinked.ExitCode, await LinkAsync()));
+    }
+
+    [Fact]
+    public async Task SubscriptionsSetUsageSaysTheLinkIsKept()
+    {
+        var help = await RunCliAsync("subscriptions", "set", "--help");
+
+        Assert.Contains("--unlink-stripe", help.Output, StringComparison.Ordinal);
+        Assert.Contains("kept", help.Output, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("none", nameof(SubscriptionStatus.None))]
     [InlineData("active", nameof(SubscriptionStatus.Active))]
@@ -119,5 +145,11 @@ public sealed class AppCommandTests(PostgresFixture database) : IntegrationTest(
         await using var db = CreateDbContext();
         var seat = await db.AppSubscriptions.SingleAsync();
         Assert.Equal((PlanType.Monthly, SubscriptionStatus.None), (seat.PlanType, seat.Status));
+    }
+
+    private async Task<string?> LinkAsync()
+    {
+        await using var db = CreateDbContext();
+        return (await db.AppSubscriptions.AsNoTracking().SingleAsync()).StripeSubscriptionId;
     }
 }
