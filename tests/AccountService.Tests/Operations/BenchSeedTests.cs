@@ -72,6 +72,86 @@ public sealed class BenchSeedTests(PostgresFixture database, SharedApi api)
         Assert.StartsWith("cus_bench", json["stripe_customer_id"]!.GetValue<string>(), StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task WritesInBatchesAndEachAccountIsWhole()
+    {
+        var result = await RunCliAsync("seed-bench", "--accounts", "25", "--batch-size", "10", "--keys-out", KeysFile);
+
+        Assert.Equal((0, ""), (result.ExitCode, result.Error));
+        Assert.Equal($"created 25 accounts with 50 apps and 25 API keys in 3 batches; keys written to {KeysFile}\n", result.Output);
+        var keys = await File.ReadAllLinesAsync(KeysFile);
+        Assert.Equal(25, keys.Distinct().Count());
+        await using var db = CreateDbContext();
+        Assert.Equal(
+            Enumerable.Range(1, 25).Select(n => $"Bench account {n}").Order(),
+            (await db.Accounts.Select(a => a.Name).ToListAsync()).Order());
+        Assert.Equal(0, await db.Accounts.CountAsync(a => a.Apps.Count != 2 || a.Apps.Any(app => app.Subscription == null)));
+        Assert.Equal(keys.Select(k => k[3..11]).Order(), (await db.ApiKeys.Select(k => k.KeyId).ToListAsync()).Order());
+    }
+
+    [Fact]
+    public async Task AFailedBatchLeavesTheCommittedBatchesWholeAndTheirKeysInTheFile()
+    {
+        // The second batch (accounts 11–20) breaks a constraint on its fifth account.
+        await ExecuteAsync("ALTER TABLE accounts ADD CONSTRAINT bench_seed_test_stop CHECK (name <> 'Bench account 15') NOT VALID");
+        CliResult result;
+        try
+        {
+            result = await RunCliAsync("seed-bench", "--accounts", "25", "--batch-size", "10", "--keys-out", KeysFile);
+        }
+        finally
+        {
+            await ExecuteAsync("ALTER TABLE accounts DROP CONSTRAINT bench_seed_test_stop");
+        }
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.StartsWith(
+            $"error: stopped after 10 of 25 accounts (1 of 3 batches committed, keys written to {KeysFile}): ",
+            result.Error,
+            StringComparison.Ordinal);
+        Assert.Contains("bench_seed_test_stop", result.Error, StringComparison.Ordinal);
+        Assert.Equal("", result.Output);
+        Assert.Equal(["keys.txt"], Directory.EnumerateFileSystemEntries(_directory).Select(Path.GetFileName));
+
+        var keys = await File.ReadAllLinesAsync(KeysFile);
+        await using var db = CreateDbContext();
+        Assert.Equal(
+            Enumerable.Range(1, 10).Select(n => $"Bench account {n}").Order(),
+            (await db.Accounts.Select(a => a.Name).ToListAsync()).Order());
+        Assert.Equal((20, 20), (await db.Apps.CountAsync(), await db.AppSubscriptions.CountAsync()));
+        Assert.Equal(keys.Select(k => k[3..11]).Order(), (await db.ApiKeys.Select(k => k.KeyId).ToListAsync()).Order());
+    }
+
+    [Fact]
+    public async Task AFailedFirstBatchWritesNothing()
+    {
+        await ExecuteAsync("ALTER TABLE accounts ADD CONSTRAINT bench_seed_test_stop CHECK (name <> 'Bench account 5') NOT VALID");
+        CliResult result;
+        try
+        {
+            result = await RunCliAsync("seed-bench", "--accounts", "25", "--batch-size", "10", "--keys-out", KeysFile);
+        }
+        finally
+        {
+            await ExecuteAsync("ALTER TABLE accounts DROP CONSTRAINT bench_seed_test_stop");
+        }
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.StartsWith("error: database error: ", result.Error, StringComparison.Ordinal);
+        await AssertNothingWrittenAsync();
+    }
+
+    [Theory]
+    [InlineData("0")]
+    [InlineData("1000001")]
+    public async Task ABatchSizeOutOfRangeIsAUsageErrorAndWritesNothing(string size)
+    {
+        var result = await RunCliAsync("seed-bench", "--accounts", "5", $"--batch-size={size}", "--keys-out", KeysFile);
+
+        Assert.Equal((2, "error: --batch-size: must be between 1 and 1,000,000"), (result.ExitCode, result.Error.TrimEnd('\n')));
+        await AssertNothingWrittenAsync();
+    }
+
     [Theory]
     [InlineData("0")]
     [InlineData("-5")]
