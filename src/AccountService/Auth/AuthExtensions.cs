@@ -42,7 +42,7 @@ internal static class AuthExtensions
             .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(AuthSchemes.ApiKey, _ => { })
             .AddJwtBearer(AuthSchemes.Jwt, _ => { });
         builder.Services.AddSingleton(services => new CachingJsonWebTokenHandler(
-            services.GetRequiredService<IOptions<CacheOptions>>().Value.MaxCallers,
+            services.GetRequiredService<IOptions<CacheOptions>>().Value.MaxValidatedJwts,
             new HashSet<string>([services.GetRequiredService<IOptions<JwtOptions>>().Value.AccountIdClaim], StringComparer.Ordinal),
             services.GetRequiredService<TimeProvider>()));
         builder.Services.AddOptions<JwtBearerOptions>(AuthSchemes.Jwt)

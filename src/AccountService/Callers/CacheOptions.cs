@@ -14,6 +14,12 @@ internal sealed class CacheOptions : IValidatableObject
     public int MaxCallers { get; set; } = 100_000;
 
     /// <summary>
+    /// Validated JWTs remembered (each at most 5 minutes and never past its expiry), so a caller presenting the same
+    /// token again skips the signature check; bounded apart from <see cref="MaxCallers"/>: about 0.6 KB each.
+    /// </summary>
+    public int MaxValidatedJwts { get; set; } = 10_000;
+
+    /// <summary>
     /// While the database cannot be reached, known callers are answered from memory for at most this long after
     /// their data was last known to be current; <c>0</c> turns it off.
     /// </summary>
@@ -27,6 +33,11 @@ internal sealed class CacheOptions : IValidatableObject
         if (MaxCallers is < 1 or > 10_000_000)
         {
             yield return new ValidationResult($"{Section}:MaxCallers must be between 1 and 10000000.", [nameof(MaxCallers)]);
+        }
+
+        if (MaxValidatedJwts is < 1 or > 10_000_000)
+        {
+            yield return new ValidationResult($"{Section}:MaxValidatedJwts must be between 1 and 10000000.", [nameof(MaxValidatedJwts)]);
         }
 
         if (StaleIfError < TimeSpan.Zero || StaleIfError > TimeSpan.FromHours(1))
