@@ -43,9 +43,8 @@ app.UseServerDefaults();        // forwarded headers, X-Request-Id, nosniff and 
 app.UseErrorEnvelope();         // exception handler, then envelopes for empty error responses
 app.UseRequestBounds();         // Server:RequestTimeout (queueing included), then load shedding; 503s in the envelope
 app.UseApiDocs();               // /swagger and /swagger/v1/swagger.json when enabled
-app.UseAuthentication();
-app.UseAccountRateLimits();     // per-IP budget → resolve the caller → the account's budget (steps in one method)
-app.UseAuthorization();
+app.UseCallerResolution();      // per-IP gate on lookups → bearer authentication, once → the account's (or IP's) budget
+app.UseAuthorization();         // reuses the authentication above; must stay after it, or guessed keys reach the database
 app.MapHealthEndpoints();       // /health/live, /health/ready
 app.MapAccountEndpoints();      // /v1/accounts/me, /api/account
 app.MapApiKeyEndpoints();       // /api/api-keys: create (Idempotency-Key), list, revoke; user sessions only
