@@ -133,15 +133,15 @@ internal sealed partial class StripeEventHandler(
         await ProcessedStripeEvents.TryRecordAsync(db, reference.Id, reference.Type, created, ct);
     }
 
-    [LoggerMessage(EventId = 54, Level = LogLevel.Debug, Message = "Stripe event {EventId} ({Type}) ignored: not a type this service acts on")]
+    [LoggerMessage(EventId = 34, Level = LogLevel.Debug, Message = "Stripe event {EventId} ({Type}) ignored: not a type this service acts on")]
     private static partial void LogIgnoredType(ILogger logger, string eventId, string type);
 
-    [LoggerMessage(EventId = 57, Level = LogLevel.Debug, Message = "Stripe event {EventId} ({Type}) ignored: no seat or account refers to {ObjectId}")]
+    [LoggerMessage(EventId = 37, Level = LogLevel.Debug, Message = "Stripe event {EventId} ({Type}) ignored: no seat or account refers to {ObjectId}")]
     private static partial void LogUnknownObject(ILogger logger, string eventId, string type, string? objectId);
 
-    [LoggerMessage(EventId = 55, Level = LogLevel.Debug, Message = "Stripe event {EventId} was applied before")]
+    [LoggerMessage(EventId = 35, Level = LogLevel.Debug, Message = "Stripe event {EventId} was applied before")]
     private static partial void LogDuplicate(ILogger logger, string eventId);
 
-    [LoggerMessage(EventId = 56, Level = LogLevel.Information, Message = "Stripe event {EventId}: dropped the known card of customer {CustomerId}")]
+    [LoggerMessage(EventId = 36, Level = LogLevel.Information, Message = "Stripe event {EventId}: dropped the known card of customer {CustomerId}")]
     private static partial void LogCardForgotten(ILogger logger, string eventId, string customerId);
 }

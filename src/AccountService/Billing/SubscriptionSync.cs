@@ -151,11 +151,11 @@ internal sealed partial class SubscriptionSync(AccountDbContext db, TimeProvider
         return new SyncResult(stale == seats.Count ? SyncOutcome.Stale : SyncOutcome.Applied, changes);
     }
 
-    [LoggerMessage(EventId = 58, Level = LogLevel.Warning,
+    [LoggerMessage(EventId = 33, Level = LogLevel.Warning,
         Message = "Stripe subscription {SubscriptionId} belongs to customer {CustomerId}, but app {AppId}'s account {AccountId} bills to {AccountCustomerId}: seat left as it is")]
     private static partial void LogOtherCustomer(ILogger logger, string subscriptionId, string? customerId, string appId, string accountId, string accountCustomerId);
 
-    [LoggerMessage(EventId = 50, Level = LogLevel.Information,
+    [LoggerMessage(EventId = 32, Level = LogLevel.Information,
         Message = "Stripe subscription {SubscriptionId}: {Outcome}, {Changed} seat(s) changed")]
     private static partial void LogApplied(ILogger logger, string subscriptionId, SyncOutcome outcome, int changed);
 }

@@ -48,9 +48,9 @@ internal abstract partial class PeriodicPurge(IServiceScopeFactory scopes, TimeP
         }
     }
 
-    [LoggerMessage(EventId = 62, Level = LogLevel.Debug, Message = "Deleted {Count} {What}")]
+    [LoggerMessage(EventId = 90, Level = LogLevel.Debug, Message = "Deleted {Count} {What}")]
     private static partial void LogPurged(ILogger logger, int count, string what);
 
-    [LoggerMessage(EventId = 63, Level = LogLevel.Warning, Message = "Could not delete {What}; the next round tries again: {Reason}")]
+    [LoggerMessage(EventId = 91, Level = LogLevel.Warning, Message = "Could not delete {What}; the next round tries again: {Reason}")]
     private static partial void LogPurgeFailed(ILogger logger, string what, string reason);
 }

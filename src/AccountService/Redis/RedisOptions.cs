@@ -5,7 +5,8 @@ namespace AccountService.Redis;
 
 /// <summary>
 /// <c>ConnectionStrings:Redis</c> (env <c>ConnectionStrings__Redis</c>): optional. With it, replicas share their
-/// rate-limit budgets; without it, or while it cannot be reached, each replica keeps its own.
+/// rate-limit budgets (reserved in slices, see <c>RateLimiting/SharedBudgets</c>) and the card cache's second level;
+/// without it, or while it cannot be reached, each replica keeps its own budgets and cards.
 /// </summary>
 internal sealed class RedisOptions : IValidatableObject
 {
