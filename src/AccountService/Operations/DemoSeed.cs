@@ -9,7 +9,7 @@ namespace AccountService.Operations;
 /// <summary>
 /// <c>seed-demo</c>: the demo account with two apps and their seats, created if missing (existing rows are left as
 /// they are), and a fresh API key for it. <c>--stripe-customer</c> moves the demo account to another Stripe customer
-/// (scripts/dev's in Stripe's test mode). Never used by tests.
+/// (scripts/dev's in Stripe's test mode). Tests run it only to check the verb itself.
 /// </summary>
 internal static class DemoSeed
 {

@@ -13,7 +13,7 @@ namespace AccountService.Operations;
 
 /// <summary>
 /// The operator CLI: the same binary with a verb (<c>migrate</c>, <c>accounts</c>, <c>apps</c>, <c>subscriptions</c>,
-/// <c>keys</c>, <c>seed-demo</c>, <c>stripe</c>) runs one command and exits; without one it serves HTTP. Every command runs in one
+/// <c>keys</c>, <c>seed-demo</c>, <c>seed-bench</c>, <c>probe</c>, <c>stripe</c>) runs one command and exits; without one it serves HTTP. Every command runs in one
 /// transaction, so a failure writes nothing; <c>migrate</c> and <c>seed-bench</c> (which commits per batch of accounts) run
 /// their own. Exit codes: 0 ok, 1 failed, 2 bad command line.
 /// </summary>
