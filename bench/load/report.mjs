@@ -20,6 +20,7 @@ const labels = {
   'me-key': '/v1/accounts/me, API key',
   'me-jwt': '/v1/accounts/me, JWT',
   'account-warm': '/api/account, warm, API key',
+  'me-key-miss': '/v1/accounts/me, API key, every request a miss',
   'me-key-redis': '/v1/accounts/me, API key, Redis',
   'account-warm-redis': '/api/account, warm, API key, Redis',
 };
@@ -113,6 +114,7 @@ const checks = [
   ...(ratioCheck(sets.medium, 'me-key', 2.0, 5) ?? []),
   ...(ratioCheck(sets.zipf, 'me-key', 1.8, 5) ?? []),
   ...(ratioCheck(sets.all, 'me-key', 0.9, 15) ?? []),
+  ...(ratioCheck(sets.all, 'me-key-miss', 0.9, 15) ?? []),
   medium && { target: `${sets.medium} ${medium.label}: service RSS after the run ≤ 350 MB (highest over rounds)`, value: medium.rss_after_mb, met: medium.rss_after_mb <= 350 },
   medium && { target: `${sets.medium} ${medium.label}: service peak RSS during the run ≤ 400 MB`, value: medium.peak_rss_mb, met: medium.peak_rss_mb <= 400 },
   relative(sets.small, 'account-warm', 'me-key', 0.9),
