@@ -30,9 +30,10 @@ internal sealed class CacheOptions : IValidatableObject
 
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
-        if (MaxCallers is < 1 or > 10_000_000)
+        // The frequency-aware policy keeps a window, a probation and a protected segment: three callers at least.
+        if (MaxCallers is < 3 or > 10_000_000)
         {
-            yield return new ValidationResult($"{Section}:MaxCallers must be between 1 and 10000000.", [nameof(MaxCallers)]);
+            yield return new ValidationResult($"{Section}:MaxCallers must be between 3 and 10000000.", [nameof(MaxCallers)]);
         }
 
         if (MaxValidatedJwts is < 1 or > 10_000_000)
