@@ -29,9 +29,11 @@ public sealed class FailoverTests(ITestOutputHelper output) : IAsyncLifetime
     private string _primaryDirectory = "";
     private string _standbyDirectory = "";
     private string _connectionString = "";
+    private TimeSpan _setup;
 
     public async Task InitializeAsync()
     {
+        var setup = Stopwatch.StartNew();
         _primaryDirectory = Path.Combine(_directory, "primary");
         _standbyDirectory = Path.Combine(_directory, "standby");
         var primary = new NpgsqlConnectionStringBuilder(await PgLocalAsync("start", _primaryDirectory));
@@ -52,6 +54,7 @@ public sealed class FailoverTests(ITestOutputHelper output) : IAsyncLifetime
         }.ConnectionString;
         await using var db = CreateDbContext();
         await db.Database.MigrateAsync();
+        _setup = setup.Elapsed;
     }
 
     public async Task DisposeAsync()
@@ -64,6 +67,7 @@ public sealed class FailoverTests(ITestOutputHelper output) : IAsyncLifetime
     [Fact]
     public async Task KillingThePrimaryUnderLoadAnswersNo500AndKeepsARevocationAcknowledgedBeforeIt()
     {
+        var test = Stopwatch.StartNew();
         var known = await SeedCallersAsync(KnownCallers);
         var owner = known[0].AccountId;
         var (revokedId, revoked) = await SeedKeyAsync(owner);
@@ -160,6 +164,8 @@ public sealed class FailoverTests(ITestOutputHelper output) : IAsyncLifetime
         output.WriteLine(result.Report("failover", new Dictionary<string, object>
         {
             ["knownCallers"] = KnownCallers,
+            ["clustersSetupSeconds"] = Math.Round(_setup.TotalSeconds, 1),
+            ["testSeconds"] = Math.Round(test.Elapsed.TotalSeconds, 1),
             ["answersBeforeKill"] = answersBeforeKill,
             ["killToPromoteMs"] = Math.Round((promoted - killed).TotalMilliseconds),
             ["promoteToNeverSeenServedMs"] = Math.Round((neverSeenServed - promoted).TotalMilliseconds),
