@@ -29,6 +29,7 @@ public sealed class FailoverTests(ITestOutputHelper output) : IAsyncLifetime
     private string _primaryDirectory = "";
     private string _standbyDirectory = "";
     private string _connectionString = "";
+    private string _standbyConnectionString = "";
     private TimeSpan _setup;
 
     public async Task InitializeAsync()
@@ -45,6 +46,7 @@ public sealed class FailoverTests(ITestOutputHelper output) : IAsyncLifetime
         }
 
         var standby = new NpgsqlConnectionStringBuilder(await PgLocalAsync("standby", _primaryDirectory, _standbyDirectory));
+        _standbyConnectionString = new NpgsqlConnectionStringBuilder(standby.ConnectionString) { Database = "accounts", Pooling = false }.ConnectionString;
         _connectionString = new NpgsqlConnectionStringBuilder
         {
             Host = $"127.0.0.1:{primary.Port},127.0.0.1:{standby.Port}",
@@ -83,8 +85,15 @@ public sealed class FailoverTests(ITestOutputHelper output) : IAsyncLifetime
         }
 
         // The revocation, over HTTP by a user session, acknowledged before the primary dies; seen by the service too.
+        // With the standby's replay paused it is not acknowledged: the 204 waits until the standby has applied it.
         Assert.Equal(HttpStatusCode.OK, await ApiKeysApi.UseAsync(client, revoked));
-        Assert.Equal(HttpStatusCode.NoContent, (await ApiKeysApi.RevokeAsync(client, jwt, revokedId)).Status);
+        await OnStandbyAsync("SELECT pg_wal_replay_pause()");
+        var revocation = ApiKeysApi.RevokeAsync(client, jwt, revokedId);
+        var acknowledgedWhilePaused = await Task.WhenAny(revocation, Task.Delay(TimeSpan.FromMilliseconds(500))) == revocation;
+        await OnStandbyAsync("SELECT pg_wal_replay_resume()");
+        Assert.False(acknowledgedWhilePaused, "the revocation was acknowledged before the synchronous standby applied it");
+        Assert.Equal(HttpStatusCode.NoContent, (await revocation).Status);
+        Assert.Equal(true, await OnStandbyAsync("SELECT revoked_at IS NOT NULL FROM api_keys WHERE key_id = @id", revokedId));
         await Signals.WaitUntilAsync(
             async () => await ApiKeysApi.UseAsync(client, revoked) == HttpStatusCode.Unauthorized,
             TimeSpan.FromSeconds(5),
@@ -220,6 +229,20 @@ public sealed class FailoverTests(ITestOutputHelper output) : IAsyncLifetime
         var options = new DbContextOptionsBuilder<AccountDbContext>();
         options.UseAccountDatabase(new NpgsqlConnectionStringBuilder(_connectionString) { Pooling = false }.ConnectionString);
         return new AccountDbContext(options.Options);
+    }
+
+    // A statement on the standby itself (read-only while it is one), on a connection of its own.
+    private async Task<object?> OnStandbyAsync(string sql, string? id = null)
+    {
+        await using var connection = new NpgsqlConnection(_standbyConnectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, connection);
+        if (id is not null)
+        {
+            command.Parameters.AddWithValue("id", id);
+        }
+
+        return await command.ExecuteScalarAsync();
     }
 
     private static async Task<string> PgLocalAsync(string verb, params string[] args)
