@@ -169,7 +169,7 @@ public sealed class FailoverTests(ITestOutputHelper output) : IAsyncLifetime
         await File.WriteAllLinesAsync(logs, factory.Logs);
 
         // Unexpected exceptions are logged by the service's handler with the request id its 500 names.
-        var unexpected = factory.Logs.Where(l => l.Contains("Unhandled", StringComparison.OrdinalIgnoreCase) || l.StartsWith("Critical", StringComparison.Ordinal)).Take(3);
+        var unexpected = factory.Logs.Where(l => l.Contains("Unhandled", StringComparison.OrdinalIgnoreCase) || l.StartsWith("Critical", StringComparison.Ordinal)).Take(3).ToList();
         output.WriteLine(result.Report("failover", new Dictionary<string, object>
         {
             ["knownCallers"] = KnownCallers,
