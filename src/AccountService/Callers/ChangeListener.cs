@@ -20,6 +20,9 @@ internal sealed partial class ChangeListener(
 
     private static readonly TimeSpan MaxRetryDelay = TimeSpan.FromSeconds(1);
 
+    /// <summary>How long a connected listener waits for the requests' pool to reach the same database before giving up.</summary>
+    private static readonly TimeSpan PoolCatchUp = TimeSpan.FromSeconds(5);
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         // Its own physical connection: a listening session must not go back to the pool.
@@ -71,6 +74,8 @@ internal sealed partial class ChangeListener(
             await listen.ExecuteNonQueryAsync(ct);
         }
 
+        await RequestsReachTheDatabaseAsync(ct);
+
         // Listening from here on; whatever changed before is dropped, then memory is trusted.
         notifications.Connected();
         connected();
@@ -82,6 +87,47 @@ internal sealed partial class ChangeListener(
             {
                 await using var ping = new NpgsqlCommand("SELECT 1", connection);
                 await ping.ExecuteScalarAsync(ct);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Waits (bounded) until the requests' pool opens a connection too. After a failover the listener, on a connection of
+    /// its own, may find the new primary before the pool does (the driver believes what it last learnt of each host for
+    /// <c>Host Recheck Seconds</c>); memory dropped in that gap would leave known callers with neither memory nor a
+    /// database. With several hosts the pool is asked again once that time has passed, so a verdict on a host learnt
+    /// before the promotion (by a request that asked just before it) has expired too. Until then requests keep answering
+    /// known callers from memory when the database cannot be reached.
+    /// </summary>
+    private async Task RequestsReachTheDatabaseAsync(CancellationToken ct)
+    {
+        var connectionString = database.Value.EffectiveConnectionString;
+        var settings = new NpgsqlConnectionStringBuilder(connectionString);
+        var settle = settings.Host?.Contains(',', StringComparison.Ordinal) == true
+            ? TimeSpan.FromSeconds(Math.Min(settings.HostRecheckSeconds, 2))
+            : TimeSpan.Zero;
+        var deadline = DateTime.UtcNow + PoolCatchUp + settle;
+        DateTime? firstOpen = null;
+        while (true)
+        {
+            try
+            {
+                await using (var pooled = new NpgsqlConnection(connectionString))
+                {
+                    await pooled.OpenAsync(ct);
+                }
+
+                firstOpen ??= DateTime.UtcNow;
+                if (DateTime.UtcNow - firstOpen >= settle)
+                {
+                    return;
+                }
+
+                await Task.Delay(settle - (DateTime.UtcNow - firstOpen.Value) + TimeSpan.FromMilliseconds(50), ct);
+            }
+            catch (Exception ex) when (DatabaseFaults.IsUnavailable(ex) && DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(100), ct);
             }
         }
     }

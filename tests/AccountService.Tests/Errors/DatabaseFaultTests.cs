@@ -19,6 +19,12 @@ public sealed class DatabaseFaultTests(PostgresFixture database) : IntegrationTe
 
         Assert.Equal((3, 5, 20, true), (defaults.Timeout, defaults.CommandTimeout, defaults.MaxAutoPrepare, defaults.NoResetOnClose));
         Assert.Equal((9, 11), (explicitValues.Timeout, explicitValues.CommandTimeout));
+
+        // A primary and its standbys: what the driver learnt of a host is rechecked after a second, not 10 s.
+        var hosts = "Host=db1:5432,db2:5432;Username=u;Target Session Attributes=primary";
+        Assert.Equal(10, defaults.HostRecheckSeconds);
+        Assert.Equal(1, new NpgsqlConnectionStringBuilder(new DatabaseOptions { ConnectionString = hosts }.EffectiveConnectionString).HostRecheckSeconds);
+        Assert.Equal(4, new NpgsqlConnectionStringBuilder(new DatabaseOptions { ConnectionString = hosts + ";Host Recheck Seconds=4" }.EffectiveConnectionString).HostRecheckSeconds);
     }
 
     [Fact]
