@@ -4,6 +4,7 @@ using AccountService.Accounts;
 using AccountService.Auth;
 using AccountService.Data;
 using AccountService.Errors;
+using AccountService.Telemetry;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace AccountService.ApiKeys;
@@ -64,6 +65,7 @@ internal static class ApiKeyEndpoints
         ApiKeyService keys,
         IdempotencyStore idempotency,
         ApiErrors errors,
+        ServiceMetrics metrics,
         CancellationToken ct)
     {
         var accountId = user.GetAccountId();
@@ -88,6 +90,7 @@ internal static class ApiKeyEndpoints
 
             if (claim.Answer is { } replay)
             {
+                metrics.IdempotentReplay();
                 return replay;
             }
         }

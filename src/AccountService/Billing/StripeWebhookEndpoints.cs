@@ -1,5 +1,6 @@
 using System.Text.Json;
 using AccountService.Errors;
+using AccountService.Telemetry;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Stripe;
 
@@ -7,6 +8,9 @@ namespace AccountService.Billing;
 
 internal static class StripeWebhookEndpoints
 {
+    // The type label of deliveries refused before their event was read.
+    private const string UnknownType = "unknown";
+
     /// <summary>
     /// <c>POST /webhooks/stripe</c>: Stripe's signed event deliveries. No bearer credential; the signature is the
     /// credential (<see cref="StripeWebhookVerifier"/>), and a signed delivery spends no per-IP budget.
@@ -38,6 +42,7 @@ internal static class StripeWebhookEndpoints
         StripeWebhookVerifier verifier,
         StripeEventHandler events,
         ApiErrors errors,
+        ServiceMetrics metrics,
         CancellationToken ct)
     {
         var delivery = await verifier.VerifyAsync(context);
@@ -46,9 +51,11 @@ internal static class StripeWebhookEndpoints
             case DeliveryVerdict.NotConfigured:
                 return errors.Result(ErrorCodes.NotFound, "Not found.");
             case DeliveryVerdict.TooLarge:
+                metrics.WebhookEvent(UnknownType, "too_large");
                 return errors.TooLarge($"The body exceeds {StripeWebhookVerifier.MaxBodyBytes / 1024} KiB.");
             case DeliveryVerdict.Unsigned:
                 // One message for every failure: which part failed is no help to a forger.
+                metrics.WebhookEvent(UnknownType, "unsigned");
                 return errors.Result(
                     ErrorCodes.ValidationFailed,
                     "The delivery is not signed by Stripe.",
@@ -57,10 +64,21 @@ internal static class StripeWebhookEndpoints
 
         if (Parse(delivery.Json!) is not { } stripeEvent)
         {
+            metrics.WebhookEvent(UnknownType, "invalid");
             return errors.Result(ErrorCodes.ValidationFailed, "The body is not a Stripe event.");
         }
 
-        await events.HandleAsync(stripeEvent, ct);
+        try
+        {
+            await events.HandleAsync(stripeEvent, ct);
+        }
+        catch (Exception)
+        {
+            metrics.WebhookEvent(stripeEvent.Type, "failed");
+            throw;
+        }
+
+        metrics.WebhookEvent(stripeEvent.Type, "processed");
         return TypedResults.NoContent();
     }
 
