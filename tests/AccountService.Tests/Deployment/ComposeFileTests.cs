@@ -104,6 +104,7 @@ public sealed class ComposeFileTests
         {
             DatabaseOptions.ConfigurationKey,
             $"ConnectionStrings:{AccountService.Redis.RedisOptions.ConnectionStringName}",
+            AccountService.Telemetry.MetricsListener.UrlSetting,
         };
         (Type Type, string Section)[] options =
         [
