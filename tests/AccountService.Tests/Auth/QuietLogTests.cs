@@ -8,9 +8,9 @@ namespace AccountService.Tests.Auth;
 
 /// <summary>
 /// Guessing credentials does not flood the logs: at the default level, refused credentials are one line per client IP
-/// per minute with a count, and no request writes a line of its own.
+/// per minute with a count, and no request writes a line of its own unless <c>Logging:Requests</c> asks for one.
 /// </summary>
-public sealed class RefusedCredentialLogTests(PostgresFixture database) : IntegrationTest(database)
+public sealed class QuietLogTests(PostgresFixture database) : IntegrationTest(database)
 {
     private const string Category = "AccountService.Auth.RefusedCredentials";
 
@@ -45,6 +45,25 @@ public sealed class RefusedCredentialLogTests(PostgresFixture database) : Integr
         Assert.Equal(
             [$"Information {Category}: Refused 1 credential(s) from unknown", $"Information {Category}: Refused 59 credential(s) from unknown"],
             written.Select(Head));
+    }
+
+    [Fact]
+    public async Task WithLoggingRequestsEachRequestIsOneLine()
+    {
+        var settings = new Dictionary<string, string?>(TestAuth.JwtSettings()) { ["Logging:Requests"] = "true" };
+        await using var factory = new AccountApiFactory(Database.ConnectionString, settings);
+        using var client = factory.CreateClient();
+        var before = factory.Logs.Count;
+
+        Assert.Equal(HttpStatusCode.Unauthorized, await GetAsync(client, "not-a-key"));
+        using (await client.GetAsync("/health/live?probe=1"))
+        {
+        }
+
+        var lines = factory.Logs.Skip(before).Where(l => l.StartsWith("Information AccountService.Server.RequestLog:", StringComparison.Ordinal)).ToList();
+        Assert.Equal(2, lines.Count);
+        Assert.Matches(@"^Information AccountService\.Server\.RequestLog: GET /v1/accounts/me 401 [0-9.]+ ms .*RequestId=", lines[0]);
+        Assert.Matches(@"^Information AccountService\.Server\.RequestLog: GET /health/live 200 [0-9.]+ ms ", lines[1]);
     }
 
     private static bool AtDefaultLevel(string line) =>
