@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using AccountService.Tests.Infrastructure;
 
 namespace AccountService.Tests.Deployment;
@@ -15,6 +16,19 @@ public sealed class AlertRulesTests
 
     [Fact]
     public async Task EachAlertFiresOnlyOnWhatItIsFor() => await PromtoolAsync("test", "rules", "alerts.test.yml");
+
+    [Fact]
+    public async Task ComposePrometheusConfigurationIsValid() => await PromtoolAsync("check", "config", "prometheus.yml");
+
+    [Fact]
+    public void TheDashboardQueriesTheServicesJob()
+    {
+        var dashboard = JsonNode.Parse(File.ReadAllText(Path.Combine(RepositoryRoot.Path, "deploy", "grafana", "accountservice.json")))!;
+        var queries = dashboard["panels"]!.AsArray().SelectMany(p => p!["targets"]!.AsArray()).Select(t => t!["expr"]!.GetValue<string>()).ToList();
+
+        Assert.True(queries.Count >= 10, $"{queries.Count} queries");
+        Assert.All(queries, q => Assert.Contains("job=\"accountservice\"", q, StringComparison.Ordinal));
+    }
 
     private static async Task PromtoolAsync(params string[] args)
     {
