@@ -16,8 +16,9 @@ RUN dotnet publish src/AccountService/AccountService.csproj -c Release --no-rest
 FROM mcr.microsoft.com/dotnet/aspnet:10.0-noble-chiseled AS runtime
 WORKDIR /app
 COPY --from=build /app .
-ENV ASPNETCORE_HTTP_PORTS=8080
-EXPOSE 8080
+# /metrics (Prometheus) on a port of its own, on every interface of the container; the gateway never routes it.
+ENV ASPNETCORE_HTTP_PORTS=8080 Metrics__Url=http://+:9464
+EXPOSE 8080 9464
 USER $APP_UID
 HEALTHCHECK --interval=10s --timeout=5s --start-period=10s --retries=3 \
   CMD ["dotnet", "AccountService.dll", "probe", "http://127.0.0.1:8080/health/live"]

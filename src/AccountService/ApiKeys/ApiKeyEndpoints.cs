@@ -3,6 +3,7 @@ using AccountService.Accounts;
 using AccountService.Auth;
 using AccountService.Data;
 using AccountService.Errors;
+using AccountService.Telemetry;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace AccountService.ApiKeys;
@@ -65,6 +66,7 @@ internal static class ApiKeyEndpoints
         ApiKeyService keys,
         IdempotencyStore idempotency,
         ApiErrors errors,
+        ServiceMetrics metrics,
         CancellationToken ct)
     {
         var accountId = context.User.GetAccountId();
@@ -93,6 +95,7 @@ internal static class ApiKeyEndpoints
 
             if (claim.Answer is { } replay)
             {
+                metrics.IdempotentReplay();
                 return replay;
             }
         }

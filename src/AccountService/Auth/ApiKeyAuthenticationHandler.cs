@@ -14,7 +14,8 @@ internal sealed partial class ApiKeyAuthenticationHandler(
     IOptionsMonitor<AuthenticationSchemeOptions> options,
     ILoggerFactory loggerFactory,
     UrlEncoder encoder,
-    CallerResolver callers)
+    CallerResolver callers,
+    RefusedCredentials refused)
     : AuthenticationHandler<AuthenticationSchemeOptions>(options, loggerFactory, encoder)
 {
     protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
@@ -27,14 +28,14 @@ internal sealed partial class ApiKeyAuthenticationHandler(
 
         if (credential.Token is null || !ApiKeyCredential.TryParse(credential.Token, out var keyId, out var secret))
         {
-            LogRejected(Logger, "not an API key");
+            Refuse("not an API key");
             return AuthenticateResult.Fail(AuthChallenge.Message);
         }
 
         var resolved = await callers.ResolveKeyAsync(keyId, secret, Context.Features.Get<CallerResolution>(), Context.RequestAborted);
         if (resolved.Caller is not { } caller)
         {
-            LogRejected(Logger, resolved.Outcome switch
+            Refuse(resolved.Outcome switch
             {
                 KeyOutcome.Revoked => "revoked",
                 KeyOutcome.WrongSecret => "wrong secret",
@@ -53,7 +54,15 @@ internal sealed partial class ApiKeyAuthenticationHandler(
 
     protected override Task HandleChallengeAsync(AuthenticationProperties properties) => AuthChallenge.WriteAsync(Context);
 
+    // Each refusal's reason at Debug (this category and the base handler's per-request lines are at Warning in
+    // appsettings.json); at Information, a count per client IP (RefusedCredentials).
+    private void Refuse(string reason)
+    {
+        LogRejected(Logger, reason);
+        refused.Refused(Context.Connection.RemoteIpAddress);
+    }
+
     // The reason is for operators; the credential itself is never logged.
-    [LoggerMessage(EventId = 10, Level = LogLevel.Information, Message = "API key rejected: {Reason}")]
+    [LoggerMessage(EventId = 10, Level = LogLevel.Debug, Message = "API key rejected: {Reason}")]
     private static partial void LogRejected(ILogger logger, string reason);
 }

@@ -31,6 +31,7 @@ internal static class AuthExtensions
     public static IHostApplicationBuilder AddAccountAuth(this IHostApplicationBuilder builder)
     {
         builder.AddApiKeyHashing();
+        builder.Services.AddSingleton<RefusedCredentials>();
         builder.Services.AddOptions<JwtOptions>()
             .BindConfiguration(JwtOptions.Section)
             .ValidateSelfOnStart();
@@ -112,6 +113,7 @@ internal static class AuthExtensions
                 if (string.IsNullOrEmpty(accountId))
                 {
                     context.Fail($"The token has no {jwt.AccountIdClaim} claim.");
+                    Refused(context.HttpContext);
                     return Task.CompletedTask;
                 }
 
@@ -120,10 +122,16 @@ internal static class AuthExtensions
                 if (!Ids.IsValid(accountId))
                 {
                     context.Fail($"The token's {jwt.AccountIdClaim} claim is not an account id.");
+                    Refused(context.HttpContext);
                     return Task.CompletedTask;
                 }
 
                 context.Principal = AccountPrincipal.Create(accountId, AccountPrincipal.Jwt, AuthSchemes.Jwt);
+                return Task.CompletedTask;
+            },
+            OnAuthenticationFailed = context =>
+            {
+                Refused(context.HttpContext);
                 return Task.CompletedTask;
             },
             OnChallenge = context =>
@@ -133,4 +141,7 @@ internal static class AuthExtensions
             },
         };
     }
+
+    private static void Refused(HttpContext context) =>
+        context.RequestServices.GetRequiredService<RefusedCredentials>().Refused(context.Connection.RemoteIpAddress);
 }

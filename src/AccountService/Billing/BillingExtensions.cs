@@ -1,5 +1,6 @@
 using AccountService.Configuration;
 using AccountService.Redis;
+using AccountService.Telemetry;
 using Microsoft.Extensions.Caching.StackExchangeRedis;
 using Microsoft.Extensions.Options;
 using Stripe;
@@ -36,6 +37,7 @@ internal static class BillingExtensions
 
         builder.Services.AddStripeResilience();
         builder.Services.AddSingleton<LastKnownCards>();
+        builder.Services.AddServiceMetrics();
         builder.Services.AddSingleton<StripeBillingLookup>();
         builder.Services.AddSingleton<IBillingLookup>(services =>
             services.GetRequiredService<IOptions<StripeOptions>>().Value.HasSecretKey

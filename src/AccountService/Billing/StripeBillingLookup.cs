@@ -1,11 +1,14 @@
 using System.ComponentModel;
 using System.Net;
+using System.Runtime.CompilerServices;
+using AccountService.Telemetry;
 using Microsoft.Extensions.Caching.Hybrid;
 using Microsoft.Extensions.Caching.Memory;
 using Microsoft.Extensions.Options;
 using Polly;
 using Polly.CircuitBreaker;
 using Polly.Registry;
+using Polly.Timeout;
 using Stripe;
 
 namespace AccountService.Billing;
@@ -30,6 +33,7 @@ internal sealed partial class StripeBillingLookup : IBillingLookup, IDisposable
     private readonly ResiliencePipeline _budgetOnly;
     private readonly CircuitBreakerStateProvider _breaker;
     private readonly TimeSpan _samplingDuration;
+    private readonly ServiceMetrics _metrics;
     private readonly ILogger<StripeBillingLookup> _logger;
 
     // Customers whose Stripe-wide failure the breaker counted in the current sampling window.
@@ -42,6 +46,7 @@ internal sealed partial class StripeBillingLookup : IBillingLookup, IDisposable
         ResiliencePipelineProvider<string> pipelines,
         CircuitBreakerStateProvider breaker,
         IOptions<StripeOptions> options,
+        ServiceMetrics metrics,
         ILogger<StripeBillingLookup> logger)
     {
         _stripe = stripe;
@@ -51,6 +56,7 @@ internal sealed partial class StripeBillingLookup : IBillingLookup, IDisposable
         _budgetOnly = pipelines.GetPipeline(StripeResilience.BudgetOnly);
         _breaker = breaker;
         _samplingDuration = options.Value.BreakerSamplingDuration;
+        _metrics = metrics;
         _logger = logger;
         _entryOptions = new HybridCacheEntryOptions
         {
@@ -68,20 +74,30 @@ internal sealed partial class StripeBillingLookup : IBillingLookup, IDisposable
 
         try
         {
+            var fetched = new StrongBox<bool>();
             var known = await _cache.GetOrCreateAsync(
                 CacheKey(stripeCustomerId),
-                (Lookup: this, CustomerId: stripeCustomerId),
-                static (state, token) => state.Lookup.FetchAsync(state.CustomerId, token),
+                (Lookup: this, CustomerId: stripeCustomerId, Fetched: fetched),
+                static (state, token) =>
+                {
+                    state.Fetched.Value = true;
+                    return state.Lookup.FetchAsync(state.CustomerId, token);
+                },
                 _entryOptions,
                 CardTags,
                 cancellationToken: ct);
+            _metrics.CardLookup(fetched.Value ? "stripe" : "memory");
             return CardLookup.Of(known.Card);
         }
         catch (Exception ex) when (!ct.IsCancellationRequested && IsProviderFailure(ex))
         {
-            return await _lastKnown.FindAsync(stripeCustomerId, ct) is { } known
-                ? CardLookup.Of(known.Card)
-                : CardLookup.Unavailable;
+            if (await _lastKnown.FindAsync(stripeCustomerId, ct) is not { } known)
+            {
+                return CardLookup.Unavailable;
+            }
+
+            _metrics.CardLookup("last_known");
+            return CardLookup.Of(known.Card);
         }
     }
 
@@ -126,9 +142,22 @@ internal sealed partial class StripeBillingLookup : IBillingLookup, IDisposable
         catch (Exception ex) when (StripeResilience.IsStripeWide(ex))
         {
             _counted.Set(customerId, true, new MemoryCacheEntryOptions { Size = 1, AbsoluteExpirationRelativeToNow = _samplingDuration });
+            _metrics.StripeRequest(ex is TimeoutRejectedException ? "timeout" : "failed");
             LogProviderFailed(_logger, customerId, ex.GetType().Name, (ex as StripeException)?.HttpStatusCode);
             throw;
         }
+        catch (Exception ex)
+        {
+            _metrics.StripeRequest(ex switch
+            {
+                BrokenCircuitException => "breaker_open",
+                OperationCanceledException => "canceled",
+                _ => "error",
+            });
+            throw;
+        }
+
+        _metrics.StripeRequest("success");
 
         _counted.Remove(customerId);
         await _lastKnown.SaveAsync(customerId, card, ct);

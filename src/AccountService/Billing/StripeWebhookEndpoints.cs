@@ -1,6 +1,7 @@
 using System.Text.Json;
 using AccountService.Data;
 using AccountService.Errors;
+using AccountService.Telemetry;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Stripe;
 
@@ -8,6 +9,9 @@ namespace AccountService.Billing;
 
 internal static class StripeWebhookEndpoints
 {
+    // The type label of deliveries refused before their event was read.
+    private const string UnknownType = "unknown";
+
     /// <summary>
     /// <c>POST /webhooks/stripe</c>: Stripe's signed event deliveries. No bearer credential; the signature is the
     /// credential (<see cref="StripeWebhookVerifier"/>), and a signed delivery spends no per-IP budget.
@@ -41,6 +45,7 @@ internal static class StripeWebhookEndpoints
         StripeWebhookVerifier verifier,
         StripeEventHandler events,
         ApiErrors errors,
+        ServiceMetrics metrics,
         CancellationToken ct)
     {
         var delivery = await verifier.VerifyAsync(context);
@@ -49,9 +54,11 @@ internal static class StripeWebhookEndpoints
             case DeliveryVerdict.NotConfigured:
                 return errors.Result(ErrorCodes.NotFound, "Not found.");
             case DeliveryVerdict.TooLarge:
+                metrics.WebhookEvent(UnknownType, "too_large");
                 return errors.TooLarge($"The body exceeds {StripeWebhookVerifier.MaxBodyBytes / 1024} KiB.");
             case DeliveryVerdict.Unsigned:
                 // One message for every failure: which part failed is no help to a forger.
+                metrics.WebhookEvent(UnknownType, "unsigned");
                 return errors.Result(
                     ErrorCodes.ValidationFailed,
                     "The delivery is not signed by Stripe.",
@@ -60,18 +67,30 @@ internal static class StripeWebhookEndpoints
 
         if (Parse(delivery.Json!) is not { } stripeEvent)
         {
+            metrics.WebhookEvent(UnknownType, "invalid");
             return errors.Result(ErrorCodes.ValidationFailed, "The body is not a Stripe event.");
         }
 
         if (StripeEventHandler.UnstorableId(stripeEvent) is { } field)
         {
+            metrics.WebhookEvent(UnknownType, "invalid");
             return errors.Result(
                 ErrorCodes.ValidationFailed,
                 "The event holds an id no Stripe object has.",
                 [new ErrorDetail(field, $"At most {Limits.ExternalIdLength} characters, without NUL or unpaired surrogates.", "InvalidId")]);
         }
 
-        await events.HandleAsync(stripeEvent, ct);
+        try
+        {
+            await events.HandleAsync(stripeEvent, ct);
+        }
+        catch (Exception)
+        {
+            metrics.WebhookEvent(stripeEvent.Type, "failed");
+            throw;
+        }
+
+        metrics.WebhookEvent(stripeEvent.Type, "processed");
         return TypedResults.NoContent();
     }
 

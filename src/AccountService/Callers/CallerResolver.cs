@@ -1,6 +1,7 @@
 using AccountService.Accounts;
 using AccountService.Auth;
 using AccountService.Data;
+using AccountService.Telemetry;
 
 namespace AccountService.Callers;
 
@@ -15,6 +16,7 @@ internal sealed partial class CallerResolver(
     IServiceScopeFactory scopes,
     ApiKeyHasher hasher,
     KeyUsageRecorder usage,
+    ServiceMetrics metrics,
     ILogger<CallerResolver> logger)
 {
     // Compared against when the key id is unknown, so both failures cost the same hash and comparison.
@@ -34,6 +36,10 @@ internal sealed partial class CallerResolver(
             key = held.Key!.Value;
             state = held.Account;
             account = state.Row is { } row && cache.IsCurrent(row.Stamp) ? row.Value : null;
+            if (account is not null)
+            {
+                metrics.CallerLookup(CallerLookupResult.Hit);
+            }
         }
         else if (gate is not null && !await gate.MayLookUpAsync())
         {
@@ -77,6 +83,7 @@ internal sealed partial class CallerResolver(
         var state = cache.FindAccount(accountId);
         if (state?.Row is { } row && cache.IsCurrent(row.Stamp))
         {
+            metrics.CallerLookup(CallerLookupResult.Hit);
             return new ResolvedCaller(row.Value, cache.HoldAccountCaller(accountId));
         }
 
@@ -86,9 +93,11 @@ internal sealed partial class CallerResolver(
         try
         {
             read = await QueryAsync((db, token) => CallerQueries.AccountAsync(db, accountId, token), ct);
+            metrics.CallerLookup(CallerLookupResult.Miss);
         }
         catch (Exception ex) when (DatabaseFaults.IsUnavailable(ex) && state?.Row is { } stale && cache.MayServeStale(stale.ReadAt))
         {
+            metrics.CallerLookup(CallerLookupResult.Stale);
             LogServedStale(logger, 'a');
             return new ResolvedCaller(stale.Value, state);
         }
@@ -112,6 +121,7 @@ internal sealed partial class CallerResolver(
         var state = known ?? cache.FindAccount(accountId);
         if (state?.Seats is { } held && cache.IsCurrent(held.Stamp))
         {
+            metrics.CallerLookup(CallerLookupResult.Hit);
             return held.Value;
         }
 
@@ -120,9 +130,11 @@ internal sealed partial class CallerResolver(
         try
         {
             read = await QueryAsync((db, token) => CallerQueries.SeatsAsync(db, accountId, token), ct);
+            metrics.CallerLookup(CallerLookupResult.Miss);
         }
         catch (Exception ex) when (DatabaseFaults.IsUnavailable(ex) && state?.Seats is { } stale && cache.MayServeStale(stale.ReadAt))
         {
+            metrics.CallerLookup(CallerLookupResult.Stale);
             LogServedStale(logger, 's');
             return stale.Value;
         }
@@ -144,9 +156,11 @@ internal sealed partial class CallerResolver(
         try
         {
             row = await QueryAsync((db, token) => CallerQueries.KeyWithAccountAsync(db, keyId, token), ct);
+            metrics.CallerLookup(CallerLookupResult.Miss);
         }
         catch (Exception ex) when (DatabaseFaults.IsUnavailable(ex) && StaleKey(keyId) is { } stale)
         {
+            metrics.CallerLookup(CallerLookupResult.Stale);
             LogServedStale(logger, 'k');
             return stale;
         }
@@ -175,6 +189,7 @@ internal sealed partial class CallerResolver(
     {
         var stamp = cache.Begin(ChangeNotifications.AccountName(accountId));
         var read = await QueryAsync((db, token) => CallerQueries.AccountAsync(db, accountId, token), ct);
+        metrics.CallerLookup(CallerLookupResult.Miss);
         if (read is not null)
         {
             cache.SetRow(state, read, stamp);

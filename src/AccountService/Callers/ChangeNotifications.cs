@@ -1,4 +1,5 @@
 using AccountService.Billing;
+using AccountService.Telemetry;
 
 namespace AccountService.Callers;
 
@@ -28,13 +29,15 @@ internal sealed partial class ChangeNotifications
 
     private readonly CallerCache _callers;
     private readonly StripeBillingLookup _cards;
+    private readonly ServiceMetrics _metrics;
     private readonly ILogger<ChangeNotifications> _logger;
     private readonly (string Prefix, Action<string> Drop)[] _handlers;
 
-    public ChangeNotifications(CallerCache callers, StripeBillingLookup cards, ILogger<ChangeNotifications> logger)
+    public ChangeNotifications(CallerCache callers, StripeBillingLookup cards, ServiceMetrics metrics, ILogger<ChangeNotifications> logger)
     {
         _callers = callers;
         _cards = cards;
+        _metrics = metrics;
         _logger = logger;
         _handlers =
         [
@@ -60,6 +63,7 @@ internal sealed partial class ChangeNotifications
     /// <summary>Drops what <paramref name="payload"/> names, in every cache that holds it.</summary>
     public void Apply(string payload)
     {
+        _metrics.ChangeNotificationApplied();
         if (payload == Everything)
         {
             DropEverything();

@@ -4,6 +4,7 @@ using AccountService.Auth;
 using AccountService.Callers;
 using AccountService.Configuration;
 using AccountService.Errors;
+using AccountService.Telemetry;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.RateLimiting;
@@ -44,9 +45,11 @@ internal sealed class AccountRateLimiter : IDisposable
     private readonly RateLimitOptions _options;
     private readonly SharedBudgets _shared;
     private readonly TimeProvider _time;
+    private readonly ServiceMetrics _metrics;
 
-    public AccountRateLimiter(IOptions<RateLimitOptions> options, SharedBudgets shared, TimeProvider time)
+    public AccountRateLimiter(IOptions<RateLimitOptions> options, SharedBudgets shared, TimeProvider time, ServiceMetrics metrics)
     {
+        _metrics = metrics;
         _options = options.Value;
         _shared = shared;
         _time = time;
@@ -80,11 +83,12 @@ internal sealed class AccountRateLimiter : IDisposable
         if (endpoint?.Metadata.GetMetadata<IAuthorizeData>() is not null
             && await context.AuthenticateAsync(AuthSchemes.Bearer) is { Succeeded: true, Principal: { } principal })
         {
-            target = new Target($"account:{principal.GetAccountId()}", "default", _options.PerAccountPerMinute);
+            target = new Target($"account:{principal.GetAccountId()}", "default", _options.PerAccountPerMinute, "account");
         }
 
         // 3. The budget: the account's for a resolved caller, the IP's for everyone else.
         using var lease = await AcquireAsync(target);
+        _metrics.RateLimitDecision(target.Budget, lease.IsAcquired);
         var seconds = (int)Math.Ceiling(lease.ResetsIn.TotalSeconds);
         var headers = context.Response.Headers;
         var windowSeconds = (int)RateLimitOptions.Window.TotalSeconds;
@@ -128,9 +132,10 @@ internal sealed class AccountRateLimiter : IDisposable
     }
 
     private Target IpTarget(HttpContext context) =>
-        new($"ip:{context.Connection.RemoteIpAddress?.ToString() ?? "unknown"}", "ip", _options.PerIpPerMinute);
+        new($"ip:{context.Connection.RemoteIpAddress?.ToString() ?? "unknown"}", "ip", _options.PerIpPerMinute, "ip");
 
-    private readonly record struct Target(string Key, string Policy, int Limit);
+    // Budget: the metrics label, account or ip.
+    private readonly record struct Target(string Key, string Policy, int Limit, string Budget);
 
     /// <summary>Lets a credential be looked up in the database only while the client's failed-credential budget lasts.</summary>
     private sealed class FailedCredentialGate(AccountRateLimiter limiter, Target target) : CallerResolution

@@ -83,9 +83,9 @@ internal sealed partial class SharedRedis : IHostedService, IAsyncDisposable
         }
     }
 
-    [LoggerMessage(EventId = 80, Level = LogLevel.Warning, Message = "Redis unavailable; each replica uses its own rate-limit budgets until it is back: {Reason}")]
+    [LoggerMessage(EventId = 82, Level = LogLevel.Warning, Message = "Redis unavailable; each replica uses its own rate-limit budgets until it is back: {Reason}")]
     private static partial void LogDown(ILogger logger, string reason);
 
-    [LoggerMessage(EventId = 81, Level = LogLevel.Information, Message = "Redis is back; rate-limit budgets are shared again")]
+    [LoggerMessage(EventId = 83, Level = LogLevel.Information, Message = "Redis is back; rate-limit budgets are shared again")]
     private static partial void LogBack(ILogger logger);
 }

@@ -78,6 +78,10 @@ internal static class ServerExtensions
         }
 
         app.Use(RequestId.InvokeAsync);
+        if (app.ApplicationServices.GetRequiredService<IConfiguration>().GetValue<bool>(RequestLog.Setting))
+        {
+            app.Use(ActivatorUtilities.CreateInstance<RequestLog>(app.ApplicationServices).InvokeAsync);
+        }
 
         // Routing after the request id, so that its log lines carry the id too (left implicit, it would run first).
         app.UseRouting();

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Npgsql;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
@@ -10,29 +11,63 @@ internal static class TelemetryExtensions
     public const string EndpointSetting = "OTEL_EXPORTER_OTLP_ENDPOINT";
 
     /// <summary>
-    /// Traces and metrics of ASP.NET Core, outgoing HTTP (Stripe) and Npgsql, exported over OTLP when
-    /// <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> is set; nothing is collected otherwise. The exporter reads the other standard
-    /// <c>OTEL_*</c> settings (protocol, headers, service name) itself.
+    /// Metrics of ASP.NET Core, outgoing HTTP (Stripe), Npgsql and the service's own (<see cref="ServiceMetrics"/>):
+    /// served for Prometheus on <c>Metrics:Url</c> (<see cref="MetricsListener"/>; an empty setting turns it off), and
+    /// with traces exported over OTLP when <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> is set. The OTLP exporter reads the other
+    /// standard <c>OTEL_*</c> settings (protocol, headers, service name) itself. With neither, nothing is collected.
     /// </summary>
     public static IHostApplicationBuilder AddTelemetry(this IHostApplicationBuilder builder)
     {
-        if (string.IsNullOrWhiteSpace(builder.Configuration[EndpointSetting]))
+        builder.Services.AddServiceMetrics();
+        var otlp = !string.IsNullOrWhiteSpace(builder.Configuration[EndpointSetting]);
+        var scrape = MetricsListener.Url(builder.Configuration) is not null;
+        if (!otlp && !scrape)
         {
             return builder;
         }
 
-        builder.Services.AddOpenTelemetry()
+        var telemetry = builder.Services.AddOpenTelemetry()
             .ConfigureResource(resource => resource.AddService("accountservice"))
-            .WithTracing(tracing => tracing
+            .WithMetrics(metrics =>
+            {
+                metrics
+                    .AddAspNetCoreInstrumentation()
+                    .AddHttpClientInstrumentation()
+                    .AddMeter("Npgsql")
+                    .AddMeter(ServiceMetrics.MeterName);
+                if (otlp)
+                {
+                    metrics.AddOtlpExporter();
+                }
+
+                if (scrape)
+                {
+                    // Every scrape reads the instruments afresh: nothing is served from an earlier scrape.
+                    metrics.AddPrometheusExporter(prometheus => prometheus.ScrapeResponseCacheDurationMilliseconds = 0);
+                }
+            });
+        if (otlp)
+        {
+            telemetry.WithTracing(tracing => tracing
                 .AddAspNetCoreInstrumentation()
                 .AddHttpClientInstrumentation()
                 .AddNpgsql()
-                .AddOtlpExporter())
-            .WithMetrics(metrics => metrics
-                .AddAspNetCoreInstrumentation()
-                .AddHttpClientInstrumentation()
-                .AddMeter("Npgsql")
                 .AddOtlpExporter());
+        }
+
+        if (scrape)
+        {
+            builder.Services.AddSingleton<MetricsListener>();
+            builder.Services.AddHostedService(services => services.GetRequiredService<MetricsListener>());
+        }
+
         return builder;
+    }
+
+    /// <summary>The service's instruments; the components that own their events ask for it.</summary>
+    public static IServiceCollection AddServiceMetrics(this IServiceCollection services)
+    {
+        services.TryAddSingleton<ServiceMetrics>();
+        return services;
     }
 }

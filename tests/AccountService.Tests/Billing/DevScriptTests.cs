@@ -25,6 +25,7 @@ public sealed class DevScriptTests(PostgresFixture database) : IntegrationTest(d
         };
         start.Environment["PORT"] = $"{port}";
         start.Environment["HTTPS_PORT"] = $"{httpsPort}";
+        start.Environment["METRICS_PORT"] = $"{PostgresServer.FreeLoopbackPort()}";
         start.Environment["ConnectionStrings__Accounts"] = await Database.CreateDatabaseAsync("dev_script");
         start.Environment.Remove("STRIPE_SECRET_KEY");
         var stdout = new StringBuilder();

@@ -25,8 +25,17 @@ public sealed class ComposeFileTests
         var services = await ServicesAsync();
 
         Assert.Equal(
-            ["api", "gateway", "gateway-tls", "migrate", "postgres", "redis", "seed", "stripe-mock"],
+            ["api", "gateway", "gateway-tls", "grafana", "migrate", "postgres", "prometheus", "redis", "seed", "stripe-mock"],
             services.Children.Keys.Select(k => k.ToString()).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public async Task PrometheusGetsTheRulesAndGrafanaTheDashboard()
+    {
+        var services = await ServicesAsync();
+
+        Assert.Contains(((YamlSequenceNode)Service(services, "prometheus")["volumes"]).Children, v => v.ToString().EndsWith("deploy/prometheus:/etc/prometheus:ro", StringComparison.Ordinal));
+        Assert.Contains(((YamlSequenceNode)Service(services, "grafana")["volumes"]).Children, v => v.ToString().EndsWith("deploy/grafana/accountservice.json:/var/lib/grafana/dashboards/accountservice.json:ro", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -104,6 +113,7 @@ public sealed class ComposeFileTests
         {
             DatabaseOptions.ConfigurationKey,
             $"ConnectionStrings:{AccountService.Redis.RedisOptions.ConnectionStringName}",
+            AccountService.Telemetry.MetricsListener.UrlSetting,
         };
         (Type Type, string Section)[] options =
         [

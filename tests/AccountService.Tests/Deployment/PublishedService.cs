@@ -39,6 +39,7 @@ public sealed class PublishedService : IAsyncLifetime
         };
         start.Environment["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}";
         start.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
+        start.Environment["Metrics__Url"] = $"http://127.0.0.1:{PostgresServer.FreeLoopbackPort()}";
         foreach (var (name, value) in environment)
         {
             start.Environment[name] = value;

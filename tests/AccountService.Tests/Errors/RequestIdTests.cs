@@ -60,7 +60,12 @@ public sealed partial class RequestIdTests(PostgresFixture database, SharedApi a
     [Fact]
     public async Task EveryLogLineOfARequestCarriesItsIdAndNoOtherRequestId()
     {
-        await using var factory = new AccountApiFactory(Database.ConnectionString);
+        // The handler's per-request lines are at Warning by default (appsettings.json); Debug shows each refusal's reason.
+        var settings = new Dictionary<string, string?>(TestAuth.JwtSettings())
+        {
+            ["Logging:LogLevel:AccountService.Auth.ApiKeyAuthenticationHandler"] = "Debug",
+        };
+        await using var factory = new AccountApiFactory(Database.ConnectionString, settings);
         using var client = factory.CreateClient();
         (await client.GetAsync("/health/live")).Dispose();
         using var request = AuthenticationTests.Request("Bearer ok_Zz0Zz0Zz_QQQQQQQQQQQQQQQQQQQQQQQQ");

@@ -67,6 +67,9 @@ public sealed class AccountApiFactory(
         // Tests send many requests from one address; the rate-limit tests set their own limits.
         builder.UseSetting("RateLimits:PerAccountPerMinute", "1000000");
         builder.UseSetting("RateLimits:PerIpPerMinute", "1000000");
+
+        // No metrics listener unless a test asks for one (MetricsTests): many apps run at once here.
+        builder.UseSetting("Metrics:Url", "");
         foreach (var (key, value) in settings ?? TestAuth.JwtSettings())
         {
             builder.UseSetting(key, value);

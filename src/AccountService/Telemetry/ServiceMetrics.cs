@@ -1,0 +1,86 @@
+using System.Diagnostics.Metrics;
+using AccountService.Callers;
+using AccountService.Redis;
+using Polly.CircuitBreaker;
+
+namespace AccountService.Telemetry;
+
+/// <summary>
+/// The service's own instruments, on one <see cref="Meter"/> (<see cref="MeterName"/>). The component that owns an
+/// event calls one method here; the gauges read the components' state when a scrape or an export asks. Prometheus
+/// names: dots become underscores and counters gain <c>_total</c> (<c>accountservice.caller_lookups</c> is
+/// <c>accountservice_caller_lookups_total</c>).
+/// </summary>
+internal sealed class ServiceMetrics
+{
+    public const string MeterName = "AccountService";
+
+    private readonly Counter<long> _callerLookups;
+    private readonly Counter<long> _changeNotifications;
+    private readonly Counter<long> _rateLimitDecisions;
+    private readonly Counter<long> _stripeRequests;
+    private readonly Counter<long> _cardLookups;
+    private readonly Counter<long> _webhookEvents;
+    private readonly Counter<long> _idempotentReplays;
+
+    public ServiceMetrics(IMeterFactory meters, IServiceProvider services)
+    {
+        var meter = meters.Create(MeterName);
+        _callerLookups = meter.CreateCounter<long>("accountservice.caller_lookups", description: "Callers resolved: hit (current in memory), miss (read from the database), stale (from memory while the database is unavailable).");
+        _changeNotifications = meter.CreateCounter<long>("accountservice.change_notifications", description: "Change notifications applied to this replica's memory.");
+        _rateLimitDecisions = meter.CreateCounter<long>("accountservice.rate_limit_decisions", description: "Rate-limit decisions by budget (account, ip) and decision (allowed, rejected).");
+        _stripeRequests = meter.CreateCounter<long>("accountservice.stripe_requests", description: "Card lookups sent to Stripe, by outcome.");
+        _cardLookups = meter.CreateCounter<long>("accountservice.card_lookups", description: "Card lookups answered, by source (memory, stripe, last_known).");
+        _webhookEvents = meter.CreateCounter<long>("accountservice.stripe_webhook_events", description: "Stripe webhook deliveries, by event type and outcome.");
+        _idempotentReplays = meter.CreateCounter<long>("accountservice.idempotent_replays", description: "Requests answered with a stored answer for their Idempotency-Key.");
+
+        // Gauges read the components that own the state; a component the host lacks (the operator CLI) has none.
+        if (services.GetService<CallerCache>() is { } callers)
+        {
+            meter.CreateObservableGauge("accountservice.cached_callers", () => callers.Count, description: "Callers held in memory.");
+            meter.CreateObservableGauge("accountservice.change_listener_up", () => callers.IsListening ? 1 : 0, description: "1 while the change listener is connected, else 0.");
+        }
+
+        if (services.GetService<SharedRedis>() is { } redis)
+        {
+            meter.CreateObservableGauge("accountservice.shared_budgets_up", () => SharedBudgetsUp(redis), description: "1 while rate-limit budgets are shared through Redis, 0 while this replica counts alone; absent without Redis.");
+        }
+
+        if (services.GetService<CircuitBreakerStateProvider>() is { } breaker)
+        {
+            meter.CreateObservableGauge("accountservice.stripe_breaker_open", () => breaker.CircuitState == CircuitState.Closed ? 0 : 1, description: "1 while the Stripe circuit breaker is open or probing, else 0.");
+        }
+    }
+
+    public void CallerLookup(CallerLookupResult result) =>
+        _callerLookups.Add(1, new KeyValuePair<string, object?>("result", result switch
+        {
+            CallerLookupResult.Hit => "hit",
+            CallerLookupResult.Miss => "miss",
+            _ => "stale",
+        }));
+
+    public void ChangeNotificationApplied() => _changeNotifications.Add(1);
+
+    public void RateLimitDecision(string budget, bool allowed) =>
+        _rateLimitDecisions.Add(1, new("budget", budget), new("decision", allowed ? "allowed" : "rejected"));
+
+    public void StripeRequest(string outcome) => _stripeRequests.Add(1, new KeyValuePair<string, object?>("outcome", outcome));
+
+    public void CardLookup(string source) => _cardLookups.Add(1, new KeyValuePair<string, object?>("source", source));
+
+    public void WebhookEvent(string type, string outcome) => _webhookEvents.Add(1, new("type", type), new("outcome", outcome));
+
+    public void IdempotentReplay() => _idempotentReplays.Add(1);
+
+    private static IEnumerable<Measurement<int>> SharedBudgetsUp(SharedRedis redis) =>
+        redis.Configured ? [new Measurement<int>(redis.Database is null ? 0 : 1)] : [];
+}
+
+/// <summary>How a caller was found.</summary>
+internal enum CallerLookupResult
+{
+    Hit,
+    Miss,
+    Stale,
+}
