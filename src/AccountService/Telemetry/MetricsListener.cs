@@ -1,3 +1,4 @@
+using AccountService.Errors;
 using Microsoft.AspNetCore.Http.Features;
 using OpenTelemetry.Metrics;
 
@@ -6,11 +7,12 @@ namespace AccountService.Telemetry;
 /// <summary>
 /// <c>GET /metrics</c> in Prometheus' text format on a listener of its own (<c>Metrics:Url</c>), never on the API's
 /// port: the gateway routes only the API's port, so metrics are not reachable from outside however it is configured.
-/// Every other path on this listener is a bare 404. Scrapes are not counted as requests.
+/// Every other path on this listener is a 404 in the envelope. Scrapes are not counted as requests.
 /// </summary>
 internal sealed partial class MetricsListener(
     MeterProvider meterProvider,
     ServiceMetrics metrics,
+    ApiErrors errors,
     IConfiguration configuration,
     ILoggerFactory loggerFactory,
     ILogger<MetricsListener> logger)
@@ -65,8 +67,7 @@ internal sealed partial class MetricsListener(
                 tags.MetricsDisabled = true;
             }
 
-            context.Response.StatusCode = StatusCodes.Status404NotFound;
-            return Task.CompletedTask;
+            return errors.WriteAsync(context, ErrorCodes.NotFound, $"This listener serves {Path} only.");
         });
         await _app.StartAsync(cancellationToken);
         Address = new Uri(_app.Urls.First());

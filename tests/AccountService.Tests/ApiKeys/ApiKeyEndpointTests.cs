@@ -61,7 +61,11 @@ public sealed class ApiKeyEndpointTests(PostgresFixture database) : IntegrationT
     {
         await using var factory = new AccountApiFactory(
             Database.ConnectionString,
-            new Dictionary<string, string?>(TestAuth.JwtSettings()) { ["Logging:LogLevel:Microsoft.EntityFrameworkCore"] = "Debug" },
+            new Dictionary<string, string?>(TestAuth.JwtSettings())
+            {
+                ["Logging:LogLevel:Microsoft.EntityFrameworkCore"] = "Debug",
+                ["Logging:LogLevel:Microsoft.EntityFrameworkCore.Database.Command"] = "Debug",
+            },
             seeOwnWrites: false);
         using var client = factory.CreateClient();
         var (id, _) = (await ApiKeysApi.CreateAsync(client, _jwt, "ci")).Created;
