@@ -40,6 +40,42 @@ public sealed class GatewayTests(PostgresFixture database) : IntegrationTest(dat
     }
 
     [Fact]
+    public async Task ErrorsTheGatewayAnswersItselfAreEnvelopes()
+    {
+        await SeedAccountAsync("acc_1");
+        var key = await SeedKeyAsync("acc_1");
+        var a = Replica();
+        var b = Replica();
+        using var clientA = a.StartKestrel();
+        using var clientB = b.StartKestrel();
+        using var certificate = TestCertificates.Create();
+        await using var gateway = await NginxGateway.StartAsync(certificate, [clientA.BaseAddress!, clientB.BaseAddress!]);
+        using var client = GatewayClient(gateway, certificate);
+
+        using var tooLarge = new HttpRequestMessage(HttpMethod.Post, "/api/api-keys")
+        {
+            Content = new StringContent(new string('x', 600 * 1024), System.Text.Encoding.UTF8, "application/json"),
+        };
+        tooLarge.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", TestAuth.Jwt("acc_1"));
+        using var refused = await client.SendAsync(tooLarge);
+        var refusedBody = await refused.Content.ReadAsStringAsync();
+
+        await a.DisposeAsync();
+        await b.DisposeAsync();
+        using var gone = await client.SendAsync(AuthenticationTests.Request($"Bearer {key}"));
+        var goneBody = await gone.Content.ReadAsStringAsync();
+
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, refused.StatusCode);
+        Assert.Equal("application/json", refused.Content.Headers.ContentType?.MediaType);
+        Assert.Equal("VALIDATION_FAILED", System.Text.Json.Nodes.JsonNode.Parse(refusedBody)!["error"]!["code"]!.GetValue<string>());
+        Assert.Equal(HttpStatusCode.BadGateway, gone.StatusCode);
+        Assert.Equal("application/json", gone.Content.Headers.ContentType?.MediaType);
+        Assert.Equal("SERVICE_UNAVAILABLE", System.Text.Json.Nodes.JsonNode.Parse(goneBody)!["error"]!["code"]!.GetValue<string>());
+        Assert.Equal("1", gone.Headers.GetValues("Retry-After").Single());
+        Assert.DoesNotContain("nginx/", gone.Headers.Server.ToString(), StringComparison.OrdinalIgnoreCase);
+    }
+
+    [Fact]
     public async Task AGetIsAnsweredByTheOtherReplicaWhenOneIsGone()
     {
         await SeedAccountAsync("acc_1");
