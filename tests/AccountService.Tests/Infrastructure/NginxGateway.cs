@@ -37,7 +37,7 @@ internal sealed class NginxGateway : IAsyncDisposable
         var upstreams = new StringBuilder();
         foreach (var replica in replicas)
         {
-            upstreams.Append(System.Globalization.CultureInfo.InvariantCulture, $"    server {replica.Host}:{replica.Port} max_fails=1 fail_timeout=5s;\n");
+            upstreams.Append(System.Globalization.CultureInfo.InvariantCulture, $"    server {replica.Host}:{replica.Port} max_fails=1 fail_timeout=1s;\n");
         }
 
         var template = await File.ReadAllTextAsync(Path.Combine(RepositoryRoot.Path, "deploy", "gateway", "gateway.conf.template"));
