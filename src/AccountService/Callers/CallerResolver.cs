@@ -87,19 +87,11 @@ internal sealed partial class CallerResolver(
             return new ResolvedCaller(row.Value, cache.HoldAccountCaller(accountId));
         }
 
-        var name = ChangeNotifications.AccountName(accountId);
-        var stamp = cache.Begin(name);
-        AccountRow? read;
-        try
+        var (read, stamp, stale) = await ReadAsync(
+            ChangeNotifications.AccountName(accountId), (db, token) => CallerQueries.AccountAsync(db, accountId, token), state?.Row, ct);
+        if (stale)
         {
-            read = await QueryAsync((db, token) => CallerQueries.AccountAsync(db, accountId, token), ct);
-            metrics.CallerLookup(CallerLookupResult.Miss);
-        }
-        catch (Exception ex) when (DatabaseFaults.IsUnavailable(ex) && state?.Row is { } stale && cache.MayServeStale(stale.ReadAt))
-        {
-            metrics.CallerLookup(CallerLookupResult.Stale);
-            LogServedStale(logger, 'a');
-            return new ResolvedCaller(stale.Value, state);
+            return new ResolvedCaller(read!, state);
         }
 
         if (read is null)
@@ -125,21 +117,9 @@ internal sealed partial class CallerResolver(
             return held.Value;
         }
 
-        var stamp = cache.Begin(ChangeNotifications.SeatsName(accountId));
-        AccountSeats? read;
-        try
-        {
-            read = await QueryAsync((db, token) => CallerQueries.SeatsAsync(db, accountId, token), ct);
-            metrics.CallerLookup(CallerLookupResult.Miss);
-        }
-        catch (Exception ex) when (DatabaseFaults.IsUnavailable(ex) && state?.Seats is { } stale && cache.MayServeStale(stale.ReadAt))
-        {
-            metrics.CallerLookup(CallerLookupResult.Stale);
-            LogServedStale(logger, 's');
-            return stale.Value;
-        }
-
-        if (read is not null)
+        var (read, stamp, stale) = await ReadAsync(
+            ChangeNotifications.SeatsName(accountId), (db, token) => CallerQueries.SeatsAsync(db, accountId, token), state?.Seats, ct);
+        if (read is not null && !stale)
         {
             cache.SetSeats(state ?? cache.HoldAccountCaller(accountId), read, stamp);
         }
@@ -187,15 +167,38 @@ internal sealed partial class CallerResolver(
 
     private async Task<AccountRow?> ReadAccountAsync(AccountState state, string accountId, CancellationToken ct)
     {
-        var stamp = cache.Begin(ChangeNotifications.AccountName(accountId));
-        var read = await QueryAsync((db, token) => CallerQueries.AccountAsync(db, accountId, token), ct);
-        metrics.CallerLookup(CallerLookupResult.Miss);
+        var (read, stamp, _) = await ReadAsync(
+            ChangeNotifications.AccountName(accountId), (db, token) => CallerQueries.AccountAsync(db, accountId, token), held: null, ct);
         if (read is not null)
         {
             cache.SetRow(state, read, stamp);
         }
 
         return read;
+    }
+
+    /// <summary>
+    /// Reads what memory does not hold current, with the stamp taken before the read. While the database cannot be
+    /// reached, <paramref name="held"/> (what memory last knew) is answered instead, for at most
+    /// <see cref="CacheOptions.StaleIfError"/>; <c>Stale</c> says so.
+    /// </summary>
+    private async Task<(T? Value, Stamp Stamp, bool Stale)> ReadAsync<T>(
+        string name, Func<AccountDbContext, CancellationToken, Task<T?>> read, Versioned<T>? held, CancellationToken ct)
+        where T : class
+    {
+        var stamp = cache.Begin(name);
+        try
+        {
+            var value = await QueryAsync(read, ct);
+            metrics.CallerLookup(CallerLookupResult.Miss);
+            return (value, stamp, false);
+        }
+        catch (Exception ex) when (DatabaseFaults.IsUnavailable(ex) && held is not null && cache.MayServeStale(held.ReadAt))
+        {
+            metrics.CallerLookup(CallerLookupResult.Stale);
+            LogServedStale(logger, name[0]);
+            return (held.Value, stamp, true);
+        }
     }
 
     private async Task<T?> QueryAsync<T>(Func<AccountDbContext, CancellationToken, Task<T?>> read, CancellationToken ct)
