@@ -1,5 +1,6 @@
 using AccountService.Billing;
 using AccountService.Errors;
+using AccountService.Server;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace AccountService.Accounts;
@@ -11,7 +12,7 @@ internal static class AccountEndpoints
     {
         var runloop = endpoints.MapGroup("/v1/accounts")
             .RequireAuthorization()
-            .AddEndpointFilter<ValidationFilter<AccountRequestHeaders>>()
+            .AddEndpointFilter<ValidationFilter<RequestHeaders>>()
             .ProducesAccountErrors()
             .WithTags("Runloop");
         runloop.MapGet("/me", GetMeAsync)
@@ -20,7 +21,7 @@ internal static class AccountEndpoints
 
         var orbitKit = endpoints.MapGroup("/api")
             .RequireAuthorization()
-            .AddEndpointFilter<ValidationFilter<AccountRequestHeaders>>()
+            .AddEndpointFilter<ValidationFilter<RequestHeaders>>()
             .ProducesAccountErrors()
             .WithTags("OrbitKit");
         orbitKit.MapGet("/account", GetAccountAsync)
@@ -46,7 +47,7 @@ internal static class AccountEndpoints
     ]);
 
     private static async Task<Results<ETaggedJson<RunloopAccountResponse>, ErrorResult>> GetMeAsync(
-        [AsParameters] AccountRequestHeaders headers,
+        [AsParameters] RequestHeaders headers,
         HttpContext context,
         AccountLookup accounts,
         ApiErrors errors,
@@ -64,7 +65,7 @@ internal static class AccountEndpoints
     }
 
     private static async Task<Results<Ok<OrbitKitAccountResponse>, ErrorResult>> GetAccountAsync(
-        [AsParameters] AccountRequestHeaders headers,
+        [AsParameters] RequestHeaders headers,
         HttpContext context,
         AccountLookup accounts,
         IBillingLookup billing,

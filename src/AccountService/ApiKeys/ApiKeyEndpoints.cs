@@ -1,8 +1,7 @@
-using System.Text.Json;
 using AccountService.Accounts;
 using AccountService.Auth;
-using AccountService.Data;
 using AccountService.Errors;
+using AccountService.Server;
 using AccountService.Telemetry;
 using Microsoft.AspNetCore.Http.HttpResults;
 
@@ -10,7 +9,7 @@ namespace AccountService.ApiKeys;
 
 internal static class ApiKeyEndpoints
 {
-    private const string Path = "/api/api-keys";
+    internal const string Path = "/api/api-keys";
     private const string CreateOperation = "POST " + Path;
 
     /// <summary>
@@ -21,6 +20,7 @@ internal static class ApiKeyEndpoints
     {
         var keys = endpoints.MapGroup(Path)
             .RequireUserSession()
+            .AddEndpointFilter<AccountAccessFilter>()
             .ProducesApiKeyErrors()
             .WithTags("OrbitKit");
         keys.MapPost("", CreateAsync)
@@ -32,11 +32,11 @@ internal static class ApiKeyEndpoints
             .WithName("CreateApiKey")
             .WithSummary("Make an API key; its secret is in this answer only. Idempotency-Key makes retries safe.");
         keys.MapGet("", ListAsync)
-            .AddEndpointFilter<ValidationFilter<AccountRequestHeaders>>()
+            .AddEndpointFilter<ValidationFilter<RequestHeaders>>()
             .WithName("ListApiKeys")
             .WithSummary("The caller's active API keys, newest first, without secrets.");
         keys.MapDelete("/{id}", RevokeAsync)
-            .AddEndpointFilter<ValidationFilter<AccountRequestHeaders>>()
+            .AddEndpointFilter<ValidationFilter<RequestHeaders>>()
             .WithName("RevokeApiKey")
             .WithSummary("Revoke one of the caller's API keys; it fails on every replica within 100 ms.");
         return endpoints;
@@ -61,57 +61,27 @@ internal static class ApiKeyEndpoints
         [AsParameters] CreateApiKeyHeaders headers,
         CreateApiKeyRequest request,
         HttpContext context,
-        AccountLookup accounts,
-        AccountDbContext db,
         ApiKeyService keys,
-        IdempotencyStore idempotency,
         ApiErrors errors,
         ServiceMetrics metrics,
         CancellationToken ct)
     {
-        var accountId = context.User.GetAccountId();
-        if (await accounts.FindAsync(context, ct) is { Status: var status } && !AccountAccess.MayCreateKeys(status))
+        var idempotent = headers.IdempotencyKey is { } idempotencyKey
+            ? new IdempotentRequest(idempotencyKey, CreateOperation, request.Canonical())
+            : (IdempotentRequest?)null;
+        switch (await keys.CreateAsync(context.User.GetAccountId(), request.Name, idempotent, ct))
         {
-            return errors.Result(ErrorCodes.Forbidden, AccountAccess.NoNewKeysMessage);
-        }
-
-        // One transaction: the account's lock puts its creations in a row, and a claimed Idempotency-Key is kept only
-        // together with the key it made (a failure rolls both back).
-        await using var transaction = await db.Database.BeginTransactionAsync(ct);
-        if (!await keys.LockAccountAsync(accountId, ct))
-        {
-            return AccountNotFound(errors);
-        }
-
-        if (headers.IdempotencyKey is { } idempotencyKey)
-        {
-            var claim = await idempotency.ClaimAsync(accountId, idempotencyKey, CreateOperation, request.Canonical(), ct);
-            if (claim.Outcome == ClaimOutcome.Reused)
-            {
+            case CreateKeyResult.Created { Answer: var answer }:
+                return answer;
+            case CreateKeyResult.Replayed { Answer: var replay }:
+                metrics.IdempotentReplay();
+                return replay;
+            case CreateKeyResult.IdempotencyKeyReused:
                 return errors.Result(
                     ErrorCodes.IdempotencyKeyReuse,
                     "This Idempotency-Key was used with a different request in the last 24 hours; use a new key.");
-            }
-
-            if (claim.Answer is { } replay)
-            {
-                metrics.IdempotentReplay();
-                return replay;
-            }
-        }
-
-        switch (await keys.CreateAsync(accountId, request.Name, ct))
-        {
-            case CreateKeyResult.Created { Key: var key }:
-                var body = JsonSerializer.SerializeToUtf8Bytes(CreateApiKeyResponse.From(key), AccountJsonContext.Default.CreateApiKeyResponse);
-                var answer = new ReplayableJson(StatusCodes.Status201Created, $"{Path}/{key.KeyId}", body, replayed: false);
-                if (headers.IdempotencyKey is { } claimed)
-                {
-                    await idempotency.CompleteAsync(accountId, claimed, answer, ct);
-                }
-
-                await transaction.CommitAsync(ct);
-                return answer;
+            case CreateKeyResult.AccountDisabled:
+                return errors.Result(ErrorCodes.Forbidden, AccountAccess.NoNewKeysMessage);
             case CreateKeyResult.LimitReached { Active: var active }:
                 return errors.Result(
                     ErrorCodes.ApiKeyLimitReached,
@@ -122,7 +92,7 @@ internal static class ApiKeyEndpoints
     }
 
     private static async Task<Results<Ok<ApiKeyListResponse>, ErrorResult>> ListAsync(
-        [AsParameters] AccountRequestHeaders headers,
+        [AsParameters] RequestHeaders headers,
         HttpContext context,
         AccountLookup accounts,
         ApiKeyService keys,
@@ -134,30 +104,18 @@ internal static class ApiKeyEndpoints
             return AccountNotFound(errors);
         }
 
-        if (AccountAccess.IsDisabledByAdmin(account.Status))
-        {
-            return errors.Result(ErrorCodes.Forbidden, AccountAccess.DisabledMessage);
-        }
-
-        var accountId = account.Id;
-        var active = await keys.ListAsync(accountId, includeRevoked: false, ct);
+        var active = await keys.ListAsync(account.Id, includeRevoked: false, ct);
         return TypedResults.Ok(new ApiKeyListResponse([.. active.Select(ApiKeyResponse.From)]));
     }
 
     private static async Task<Results<NoContent, ErrorResult>> RevokeAsync(
         string id,
-        [AsParameters] AccountRequestHeaders headers,
+        [AsParameters] RequestHeaders headers,
         HttpContext context,
-        AccountLookup accounts,
         ApiKeyService keys,
         ApiErrors errors,
         CancellationToken ct)
     {
-        if (await accounts.FindAsync(context, ct) is { Status: var status } && AccountAccess.IsDisabledByAdmin(status))
-        {
-            return errors.Result(ErrorCodes.Forbidden, AccountAccess.DisabledMessage);
-        }
-
         // Unknown, already revoked and another account's key get the same answer: ids cannot be probed.
         return await keys.RevokeAsync(id, context.User.GetAccountId(), ct) is RevokeKeyResult.Revoked
             ? TypedResults.NoContent()

@@ -1,3 +1,6 @@
+using System.Text.Json;
+using AccountService.Accounts;
+
 namespace AccountService.ApiKeys;
 
 /// <summary>A key just made (<c>201</c> of <c>POST /api/api-keys</c>); <c>key</c> is shown in this answer only.</summary>
@@ -9,6 +12,13 @@ namespace AccountService.ApiKeys;
 public sealed record CreateApiKeyResponse(string Id, string Name, string Key, DateTimeOffset CreatedAt, DateTimeOffset? LastUsedAt)
 {
     internal static CreateApiKeyResponse From(NewApiKey key) => new(key.KeyId, key.Name, key.Key, key.CreatedAt, null);
+
+    /// <summary><c>201 Created</c> with the key, as its exact bytes, so that an <c>Idempotency-Key</c> can replay it.</summary>
+    internal static ReplayableJson Answer(NewApiKey key) => new(
+        StatusCodes.Status201Created,
+        $"{ApiKeyEndpoints.Path}/{key.KeyId}",
+        JsonSerializer.SerializeToUtf8Bytes(From(key), AccountJsonContext.Default.CreateApiKeyResponse),
+        replayed: false);
 }
 
 /// <summary>The caller's active keys (<c>GET /api/api-keys</c>), newest first.</summary>

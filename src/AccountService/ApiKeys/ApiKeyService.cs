@@ -1,3 +1,4 @@
+using AccountService.Accounts;
 using AccountService.Auth;
 using AccountService.Data;
 using Microsoft.EntityFrameworkCore;
@@ -6,34 +7,59 @@ namespace AccountService.ApiKeys;
 
 /// <summary>
 /// Creating, listing and revoking API keys: the one implementation behind both <c>/api/api-keys</c> and the CLI's
-/// <c>keys</c> verbs. Revocations and new keys reach every replica through the database's change notifications.
+/// <c>keys</c> verbs. Revocations and new keys reach every replica through the database's change notifications. The
+/// <c>Idempotency-Key</c> store is there only where the service serves HTTP (<see cref="ApiKeyExtensions.AddApiKeys"/>).
 /// </summary>
-internal sealed partial class ApiKeyService(AccountDbContext db, ApiKeyHasher hasher, TimeProvider time, ILogger<ApiKeyService> logger)
+internal sealed partial class ApiKeyService(
+    AccountDbContext db,
+    ApiKeyHasher hasher,
+    TimeProvider time,
+    ILogger<ApiKeyService> logger,
+    IdempotencyStore? idempotency = null)
 {
     /// <summary>
-    /// Locks the account's row for the rest of the current transaction, so the account's key creations run one at a
-    /// time; false when there is no such account. Taking it again in the same transaction does not wait.
+    /// Issues a key: the one way keys are made, over HTTP (with an <c>Idempotency-Key</c> or without) and by the CLI.
+    /// In one transaction (the caller's, or one of its own): the account's row is locked, so its creations run one at a time and concurrent ones cannot
+    /// both pass the limit of <see cref="ApiKeyRules.MaxActiveKeysPerAccount"/> active keys; a disabled account gets
+    /// none (<see cref="AccountAccess.MayCreateKeys"/>, read under the lock); a claimed <paramref name="idempotent"/>
+    /// key is kept only together with the key it made, its answer stored before the commit (a failure rolls both
+    /// back). The secret is stored only as its hash and returned only here.
     /// </summary>
-    public async Task<bool> LockAccountAsync(string accountId, CancellationToken ct)
+    public async Task<CreateKeyResult> CreateAsync(string accountId, string name, IdempotentRequest? idempotent, CancellationToken ct)
     {
+        await using var owned = db.Database.CurrentTransaction is null ? await db.Database.BeginTransactionAsync(ct) : null;
         var locked = await db.Accounts
             .FromSql($"SELECT * FROM accounts WHERE id = {accountId} FOR UPDATE")
             .AsNoTracking()
-            .ToListAsync(ct);
-        return locked.Count > 0;
-    }
-
-    /// <summary>
-    /// Issues a key, at most <see cref="ApiKeyRules.MaxActiveKeysPerAccount"/> active per account: the count is taken
-    /// under the account's lock, so concurrent creations cannot both pass the limit. Runs in the current transaction,
-    /// or in one of its own when there is none. The secret is stored only as its hash and returned only here.
-    /// </summary>
-    public async Task<CreateKeyResult> CreateAsync(string accountId, string name, CancellationToken ct)
-    {
-        await using var owned = db.Database.CurrentTransaction is null ? await db.Database.BeginTransactionAsync(ct) : null;
-        if (!await LockAccountAsync(accountId, ct))
+            .Select(a => new { a.Status })
+            .SingleOrDefaultAsync(ct);
+        if (locked is null)
         {
             return new CreateKeyResult.AccountNotFound();
+        }
+
+        if (!AccountAccess.MayCreateKeys(locked.Status))
+        {
+            return new CreateKeyResult.AccountDisabled(locked.Status);
+        }
+
+        if (idempotent is { } request)
+        {
+            if (idempotency is null)
+            {
+                throw new InvalidOperationException("Idempotency-Key answers are kept only where the service serves HTTP.");
+            }
+
+            var claim = await idempotency.ClaimAsync(accountId, request.Key, request.Operation, request.Canonical, ct);
+            if (claim.Outcome == ClaimOutcome.Reused)
+            {
+                return new CreateKeyResult.IdempotencyKeyReused();
+            }
+
+            if (claim.Answer is { } replay)
+            {
+                return new CreateKeyResult.Replayed(replay);
+            }
         }
 
         var active = await db.ApiKeys.CountAsync(k => k.AccountId == accountId && k.RevokedAt == null, ct);
@@ -46,13 +72,20 @@ internal sealed partial class ApiKeyService(AccountDbContext db, ApiKeyHasher ha
         var row = new ApiKey { KeyId = keyId, AccountId = accountId, Name = ApiKeyRules.NormalizeName(name), SecretHash = hasher.Hash(secret) };
         db.ApiKeys.Add(row);
         await db.SaveChangesAsync(ct);
+        var created = new NewApiKey(row.KeyId, row.Name, key, row.CreatedAt);
+        var answer = CreateApiKeyResponse.Answer(created);
+        if (idempotent is { } claimed)
+        {
+            await idempotency!.CompleteAsync(accountId, claimed.Key, answer, ct);
+        }
+
         if (owned is not null)
         {
             await owned.CommitAsync(ct);
         }
 
         LogCreated(logger, keyId, accountId);
-        return new CreateKeyResult.Created(new NewApiKey(row.KeyId, row.Name, key, row.CreatedAt));
+        return new CreateKeyResult.Created(created, answer);
     }
 
     /// <summary>The account's keys, newest first; revoked ones only when asked for. Never a secret or a hash.</summary>
@@ -120,11 +153,22 @@ internal sealed record NewApiKey(string KeyId, string Name, string Key, DateTime
 /// <summary>What may be shown of a key after it was made.</summary>
 internal sealed record ApiKeySummary(string KeyId, string Name, DateTimeOffset CreatedAt, DateTimeOffset? LastUsedAt, DateTimeOffset? RevokedAt);
 
+/// <summary>An <c>Idempotency-Key</c> with what it was sent to (<paramref name="Operation"/>) and the request's canonical bytes.</summary>
+internal readonly record struct IdempotentRequest(string Key, string Operation, byte[] Canonical);
+
 internal abstract record CreateKeyResult
 {
-    public sealed record Created(NewApiKey Key) : CreateKeyResult;
+    /// <summary>A new key, and the answer stored for its <c>Idempotency-Key</c> (when it had one).</summary>
+    public sealed record Created(NewApiKey Key, ReplayableJson Answer) : CreateKeyResult;
+
+    /// <summary>The answer to the same request made earlier with the same <c>Idempotency-Key</c>.</summary>
+    public sealed record Replayed(ReplayableJson Answer) : CreateKeyResult;
+
+    public sealed record IdempotencyKeyReused : CreateKeyResult;
 
     public sealed record AccountNotFound : CreateKeyResult;
+
+    public sealed record AccountDisabled(AccountStatus Status) : CreateKeyResult;
 
     public sealed record LimitReached(int Active) : CreateKeyResult;
 }

@@ -1,4 +1,3 @@
-using AccountService.Accounts;
 using AccountService.Errors;
 using AccountService.Server;
 using FluentValidation;
@@ -9,25 +8,20 @@ namespace AccountService.ApiKeys;
 /// <summary>Headers <c>POST /api/api-keys</c> reads, checked before the handler runs.</summary>
 internal sealed record CreateApiKeyHeaders(
     [FromHeader(Name = RequestId.Header)] string? RequestId,
-    [FromHeader(Name = AccountRequestHeaders.IdempotencyKeyHeader)] string? IdempotencyKey);
+    [FromHeader(Name = IdempotencyStore.Header)] string? IdempotencyKey);
 
 internal sealed class CreateApiKeyHeadersValidator : AbstractValidator<CreateApiKeyHeaders>
 {
     public CreateApiKeyHeadersValidator()
     {
-        RuleFor(h => h.RequestId)
-            .Must(RequestId.IsValid)
-            .When(h => h.RequestId is not null)
-            .WithMessage($"must be 1–{RequestId.MaxLength} printable ASCII characters")
-            .WithErrorCode(ErrorCodes.ValidationFailed)
-            .OverridePropertyName(RequestId.Header);
+        RuleFor(h => h.RequestId).MustBeRequestId();
 
-        // Here the key is used, so an empty one is as invalid as one that is too long, and two are refused.
+        // An empty key is as invalid as one that is too long, and two are refused.
         RuleFor(h => h.IdempotencyKey)
-            .Must(AccountRequestHeaders.IsUsableIdempotencyKey)
+            .Must(IdempotencyStore.IsUsableKey)
             .When(h => h.IdempotencyKey is not null)
-            .WithMessage(AccountRequestHeaders.IdempotencyKeyRule)
+            .WithMessage(IdempotencyStore.KeyRule)
             .WithErrorCode(ErrorCodes.InvalidIdempotencyKey)
-            .OverridePropertyName(AccountRequestHeaders.IdempotencyKeyHeader);
+            .OverridePropertyName(IdempotencyStore.Header);
     }
 }

@@ -16,7 +16,7 @@ internal sealed class IdempotencyRecordConfiguration : IEntityTypeConfiguration<
         // first transaction to insert it makes the answer, later ones wait for it and replay it.
         builder.HasKey(r => new { r.AccountId, r.IdempotencyKey });
         builder.Property(r => r.AccountId).HasMaxLength(Limits.IdLength);
-        builder.Property(r => r.IdempotencyKey).HasMaxLength(AccountRequestHeaders.IdempotencyKeyMaxLength);
+        builder.Property(r => r.IdempotencyKey).HasMaxLength(IdempotencyStore.KeyMaxLength);
         builder.Property(r => r.Location).HasMaxLength(Limits.ExternalIdLength);
 
         // The purge deletes by age.

@@ -14,6 +14,12 @@ namespace AccountService.ApiKeys;
 /// </summary>
 internal sealed class IdempotencyStore(AccountDbContext db, IDataProtectionProvider protection, TimeProvider time)
 {
+    public const string Header = "Idempotency-Key";
+    public const int KeyMaxLength = 255;
+
+    /// <summary>What a usable <c>Idempotency-Key</c> is, as the 400's detail says it.</summary>
+    public const string KeyRule = "must be sent once, as 1–255 characters other than a comma";
+
     /// <summary>How long a key and its answer are kept.</summary>
     public static readonly TimeSpan Lifetime = TimeSpan.FromHours(24);
 
@@ -73,6 +79,13 @@ internal sealed class IdempotencyStore(AccountDbContext db, IDataProtectionProvi
                     .SetProperty(r => r.ProtectedBody, protectedBody),
                 ct);
     }
+
+    /// <summary>
+    /// A single key. As for <c>X-Request-Id</c> (<see cref="Server.RequestId.IsValid"/>), a comma is refused: repeated
+    /// header lines arrive joined by commas, so two keys and one key with a comma look the same.
+    /// </summary>
+    public static bool IsUsableKey(string? value) =>
+        value is { Length: > 0 and <= KeyMaxLength } && !value.Contains(',', StringComparison.Ordinal);
 
     /// <summary>Deletes every key older than <see cref="Lifetime"/>, with its answer; returns how many.</summary>
     public Task<int> PurgeExpiredAsync(CancellationToken ct)

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using AccountService.ApiKeys;
+using AccountService.Data;
 using AccountService.Errors;
 using FluentValidation;
 using Microsoft.EntityFrameworkCore;
@@ -18,9 +19,11 @@ internal static class KeyCommands
 
     /// <summary>Issues a key through the same rules as <c>POST /api/api-keys</c>; failures are the operator's one line.</summary>
     internal static async Task<NewApiKey> CreateKeyAsync(OperatorContext context, string accountId, string name, CancellationToken ct) =>
-        await context.Keys.CreateAsync(accountId, name, ct) switch
+        await context.Keys.CreateAsync(accountId, name, idempotent: null, ct) switch
         {
             CreateKeyResult.Created created => created.Key,
+            CreateKeyResult.AccountDisabled disabled => throw new OperatorException(
+                $"{ErrorCodes.Forbidden}: account {accountId} is {StoredNames.Status.ToText(disabled.Status)}; API keys cannot be created for it"),
             CreateKeyResult.LimitReached limit => throw new OperatorException(
                 $"{ErrorCodes.ApiKeyLimitReached}: account {accountId} already has {limit.Active} active API keys (limit {ApiKeyRules.MaxActiveKeysPerAccount}); revoke one first"),
             _ => throw new OperatorException($"account {accountId} not found"),

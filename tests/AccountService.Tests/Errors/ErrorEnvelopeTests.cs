@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using AccountService.Tests.Auth;
 using AccountService.Tests.Infrastructure;
@@ -35,12 +36,20 @@ public sealed class ErrorEnvelopeTests(PostgresFixture database, SharedApi api)
     }
 
     [Theory]
-    [InlineData(255, HttpStatusCode.OK)]
-    [InlineData(256, HttpStatusCode.BadRequest)]
-    public async Task IdempotencyKeysLongerThan255CharactersAreRejected(int length, HttpStatusCode expected)
+    [InlineData("/v1/accounts/me", 256, HttpStatusCode.OK)]
+    [InlineData("/api/account", 1000, HttpStatusCode.OK)]
+    [InlineData("/api/api-keys", 255, HttpStatusCode.Created)]
+    [InlineData("/api/api-keys", 256, HttpStatusCode.BadRequest)]
+    public async Task AnIdempotencyKeyIsCheckedOnlyWhereItIsUsed(string path, int length, HttpStatusCode expected)
     {
         await SeedAccountAsync("acc_1");
-        using var request = AuthenticationTests.Request($"Bearer {TestAuth.Jwt("acc_1")}");
+        using var request = AuthenticationTests.Request($"Bearer {TestAuth.Jwt("acc_1")}", path);
+        if (path == "/api/api-keys")
+        {
+            request.Method = HttpMethod.Post;
+            request.Content = JsonContent.Create(new { name = "ci" });
+        }
+
         request.Headers.Add("Idempotency-Key", new string('k', length));
 
         using var response = await Client.SendAsync(request);
@@ -53,7 +62,7 @@ public sealed class ErrorEnvelopeTests(PostgresFixture database, SharedApi api)
             Assert.Equal("https://orbitkit.io/api/errors/#invalid-idempotency-key", error["docUrl"]!.GetValue<string>());
             var detail = Assert.Single(error["details"]!.AsArray())!;
             Assert.Equal(
-                ("Idempotency-Key", "must be at most 255 characters", "INVALID_IDEMPOTENCY_KEY"),
+                ("Idempotency-Key", "must be sent once, as 1–255 characters other than a comma", "INVALID_IDEMPOTENCY_KEY"),
                 (detail["field"]!.GetValue<string>(), detail["message"]!.GetValue<string>(), detail["code"]!.GetValue<string>()));
         }
     }
@@ -153,6 +162,9 @@ public sealed class ErrorEnvelopeTests(PostgresFixture database, SharedApi api)
 
         if (kind == "invalid header")
         {
+            request.Method = HttpMethod.Post;
+            request.RequestUri = new Uri("/api/api-keys", UriKind.Relative);
+            request.Content = JsonContent.Create(new { name = "ci" });
             request.Headers.Add("Idempotency-Key", new string('k', 256));
         }
 

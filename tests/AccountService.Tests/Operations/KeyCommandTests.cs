@@ -169,6 +169,22 @@ public sealed class KeyCommandTests(PostgresFixture database) : IntegrationTest(
         Assert.Equal(0, await db.ApiKeys.CountAsync());
     }
 
+    [Theory]
+    [InlineData("DISABLED_BY_ADMIN")]
+    [InlineData("DISABLED_QUOTA_REACHED")]
+    public async Task ADisabledAccountGetsNoNewKeysFromTheCliEither(string status)
+    {
+        await ExecuteAsync($"UPDATE accounts SET status = '{status}' WHERE id = 'acc_1'");
+
+        var create = await RunCliAsync("keys", "create", "--account", "acc_1", "--name", "k");
+
+        Assert.Equal(
+            (1, $"error: FORBIDDEN: account acc_1 is {status}; API keys cannot be created for it"),
+            (create.ExitCode, create.Error.Trim()));
+        await using var db = CreateDbContext();
+        Assert.Equal(0, await db.ApiKeys.CountAsync());
+    }
+
     internal static (string KeyId, string Key) ParseKey(string output)
     {
         using var json = JsonDocument.Parse(output);
