@@ -69,7 +69,7 @@ internal sealed partial class ApiKeyService(
         }
 
         var (keyId, secret, key) = ApiKeyCredential.Generate();
-        var row = new ApiKey { KeyId = keyId, AccountId = accountId, Name = ApiKeyRules.NormalizeName(name), SecretHash = hasher.Hash(secret) };
+        var row = new ApiKey { KeyId = keyId, AccountId = accountId, Name = NameRules.NormalizeName(name), SecretHash = hasher.Hash(secret) };
         db.ApiKeys.Add(row);
         await db.SaveChangesAsync(ct);
         var created = new NewApiKey(row.KeyId, row.Name, key, row.CreatedAt);

@@ -1,5 +1,6 @@
 using System.Text.Encodings.Web;
 using AccountService.Callers;
+using AccountService.Errors;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.Extensions.Options;
 
@@ -29,7 +30,7 @@ internal sealed partial class ApiKeyAuthenticationHandler(
         if (credential.Token is null || !ApiKeyCredential.TryParse(credential.Token, out var keyId, out var secret))
         {
             Refuse("not an API key");
-            return AuthenticateResult.Fail(AuthChallenge.Message);
+            return AuthenticateResult.Fail(ErrorCodes.UnauthorizedMessage);
         }
 
         var resolved = await callers.ResolveKeyAsync(keyId, secret, Context.Features.Get<CallerResolution>(), Context.RequestAborted);
@@ -43,7 +44,7 @@ internal sealed partial class ApiKeyAuthenticationHandler(
                 KeyOutcome.NoAccount => "the key's account does not exist",
                 _ => "unknown key id",
             });
-            return AuthenticateResult.Fail(AuthChallenge.Message);
+            return AuthenticateResult.Fail(ErrorCodes.UnauthorizedMessage);
         }
 
         // The account came with the key: it travels with the request, and the endpoints need not ask for it again.

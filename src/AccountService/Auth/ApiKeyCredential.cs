@@ -1,11 +1,12 @@
 using System.Diagnostics.CodeAnalysis;
-using System.Security.Cryptography;
+using AccountService.Data;
 
 namespace AccountService.Auth;
 
 /// <summary>
 /// The OrbitKit API key format <c>ok_&lt;8-char key id&gt;_&lt;24-char secret&gt;</c>. The <c>ok_</c> prefix lets
-/// secret scanners flag leaked keys; the key id finds the row; only a hash of the secret is stored.
+/// secret scanners flag leaked keys; the key id finds the row; only a hash of the secret is stored. Both parts are
+/// base62 (<see cref="Ids.NewBase62"/>).
 /// </summary>
 internal static class ApiKeyCredential
 {
@@ -14,14 +15,11 @@ internal static class ApiKeyCredential
     public const int SecretLength = 24;
     public const int Length = 3 + KeyIdLength + 1 + SecretLength;
 
-    // Base62: no separators, so the key survives double-click selection and URL encoding untouched.
-    private const string Alphabet = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
-
     /// <summary>A new key from the CSPRNG: about 143 bits of secret.</summary>
     public static (string KeyId, string Secret, string Key) Generate()
     {
-        var keyId = RandomNumberGenerator.GetString(Alphabet, KeyIdLength);
-        var secret = RandomNumberGenerator.GetString(Alphabet, SecretLength);
+        var keyId = Ids.NewBase62(KeyIdLength);
+        var secret = Ids.NewBase62(SecretLength);
         return (keyId, secret, Format(keyId, secret));
     }
 
@@ -50,21 +48,8 @@ internal static class ApiKeyCredential
         key.Length == Length
         && key.StartsWith(Prefix, StringComparison.Ordinal)
         && key[Prefix.Length + KeyIdLength] == '_'
-        && IsBase62(key.Slice(Prefix.Length, KeyIdLength))
-        && IsBase62(key[(Prefix.Length + KeyIdLength + 1)..]);
+        && Ids.IsBase62(key.Slice(Prefix.Length, KeyIdLength))
+        && Ids.IsBase62(key[(Prefix.Length + KeyIdLength + 1)..]);
 
-    public static bool IsKeyId(ReadOnlySpan<char> text) => text.Length == KeyIdLength && IsBase62(text);
-
-    private static bool IsBase62(ReadOnlySpan<char> text)
-    {
-        foreach (var c in text)
-        {
-            if (!char.IsAsciiLetterOrDigit(c))
-            {
-                return false;
-            }
-        }
-
-        return true;
-    }
+    public static bool IsKeyId(ReadOnlySpan<char> text) => text.Length == KeyIdLength && Ids.IsBase62(text);
 }

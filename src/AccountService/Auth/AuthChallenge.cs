@@ -4,17 +4,15 @@ namespace AccountService.Auth;
 
 /// <summary>
 /// The one 401 every authentication failure gets: the UNAUTHORIZED envelope and <c>WWW-Authenticate: Bearer</c>,
-/// with <c>error="invalid_token"</c> when a credential was presented (RFC 6750 §3). The message is the same
-/// whatever failed, so a caller learns nothing about which part of a credential was wrong.
+/// with <c>error="invalid_token"</c> when a credential was presented (RFC 6750 §3), and
+/// <see cref="ErrorCodes.UnauthorizedMessage"/> whatever failed.
 /// </summary>
 internal static class AuthChallenge
 {
-    public const string Message = "Missing, invalid, or expired authentication token.";
-
     public static Task WriteAsync(HttpContext context)
     {
         var presented = BearerCredential.Read(context.Request).Presented;
         context.Response.Headers.WWWAuthenticate = presented ? "Bearer error=\"invalid_token\"" : "Bearer";
-        return context.RequestServices.GetRequiredService<ApiErrors>().WriteAsync(context, ErrorCodes.Unauthorized, Message);
+        return context.RequestServices.GetRequiredService<ApiErrors>().WriteAsync(context, ErrorCodes.Unauthorized, ErrorCodes.UnauthorizedMessage);
     }
 }

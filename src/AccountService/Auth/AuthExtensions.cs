@@ -1,6 +1,6 @@
 using AccountService.Callers;
 using AccountService.Configuration;
-using AccountService.Operations;
+using AccountService.Data;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.AspNetCore.Authorization;

@@ -25,7 +25,7 @@ internal static class BillingExtensions
         // HybridCache: cards in this replica's memory, and in the shared Redis as a second level when one is configured
         // (a card fetched by one replica is served by all); cards forgotten anywhere are dropped everywhere.
         builder.Services.AddHybridCache();
-        if (!string.IsNullOrWhiteSpace(builder.Configuration.GetConnectionString(RedisOptions.ConnectionStringName)))
+        if (RedisOptions.IsEnabled(builder.Configuration))
         {
             builder.Services.AddStackExchangeRedisCache(_ => { });
             builder.Services.AddOptions<RedisCacheOptions>().Configure<SharedRedis>((cache, redis) =>

@@ -23,6 +23,11 @@ internal static class ErrorCodes
     public const string MethodNotAllowed = "METHOD_NOT_ALLOWED";
     public const string UnsupportedMediaType = "UNSUPPORTED_MEDIA_TYPE";
 
+    /// <summary>
+    /// The message of every 401, whatever failed, so a caller learns nothing about which part of a credential was wrong.
+    /// </summary>
+    public const string UnauthorizedMessage = "Missing, invalid, or expired authentication token.";
+
     private const string ErrorsPage = "/api/errors/";
     private const string RateLimitsPage = "/api/rate-limits/";
 

@@ -44,7 +44,7 @@ internal static class ErrorsExtensions
 
     private static (string Code, string Message) ForStatus(int status) => status switch
     {
-        StatusCodes.Status401Unauthorized => (ErrorCodes.Unauthorized, "Missing, invalid, or expired authentication token."),
+        StatusCodes.Status401Unauthorized => (ErrorCodes.Unauthorized, ErrorCodes.UnauthorizedMessage),
         StatusCodes.Status403Forbidden => (ErrorCodes.Forbidden, "The credential does not allow this request."),
         StatusCodes.Status404NotFound => (ErrorCodes.NotFound, "Resource not found."),
         StatusCodes.Status405MethodNotAllowed => (ErrorCodes.MethodNotAllowed, "The method is not allowed for this resource."),

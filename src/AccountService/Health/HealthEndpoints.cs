@@ -1,5 +1,6 @@
 using System.Text.Json;
 using AccountService.Errors;
+using AccountService.Server;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 
@@ -20,12 +21,12 @@ internal static class HealthEndpoints
         {
             Predicate = _ => false,
             ResponseWriter = WriteAsync,
-        }).WithMetadata(readOnly).DisableRateLimiting();
+        }).WithMetadata(readOnly).AsProbe();
         endpoints.MapHealthChecks("/health/ready", new HealthCheckOptions
         {
             Predicate = check => check.Tags.Contains(HealthTags.Ready),
             ResponseWriter = WriteAsync,
-        }).WithMetadata(readOnly).DisableRateLimiting();
+        }).WithMetadata(readOnly).AsProbe();
         return endpoints;
     }
 

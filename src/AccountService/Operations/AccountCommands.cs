@@ -116,7 +116,7 @@ internal static class AccountCommands
         public Account ToAccount() => new()
         {
             Id = Id,
-            Name = Name,
+            Name = NameRules.NormalizeName(Name),
             Tier = Tier,
             Status = Status,
             BillingType = BillingType,
@@ -133,7 +133,7 @@ internal static class AccountCommands
         public AccountInputValidator()
         {
             RuleFor(a => a.Id).MustBeId().OverridePropertyName("--id");
-            RuleFor(a => a.Name).MustBeName().OverridePropertyName("--name");
+            RuleFor(a => a.Name).MustBeName(Limits.NameLength).OverridePropertyName("--name");
             RuleFor(a => a.StripeCustomerId).MustBeStripeId("cus_").OverridePropertyName("--stripe-customer");
             RuleFor(a => a.StripeSubscriptionId).MustBeStripeId("sub_").OverridePropertyName("--stripe-subscription");
             RuleFor(a => a.AwsCustomerIdentifier).MustBeText(Limits.ExternalIdLength).OverridePropertyName("--aws-customer");

@@ -45,7 +45,7 @@ internal static class AppCommands
             {
                 Id = input.Id,
                 AccountId = input.AccountId,
-                Name = input.Name,
+                Name = NameRules.NormalizeName(input.Name),
                 Subscription = new AppSubscription
                 {
                     AppId = input.Id,
@@ -133,7 +133,7 @@ internal static class AppCommands
         {
             RuleFor(a => a.Id).MustBeId().OverridePropertyName("--id");
             RuleFor(a => a.AccountId).MustBeId().OverridePropertyName("--account");
-            RuleFor(a => a.Name).MustBeName().OverridePropertyName("--name");
+            RuleFor(a => a.Name).MustBeName(Limits.NameLength).OverridePropertyName("--name");
         }
     }
 

@@ -11,10 +11,6 @@ internal static partial class InputRules
         rule.Must(Ids.IsValid)
             .WithMessage($"must be 1–{Limits.IdLength} letters, digits, '_' or '-'");
 
-    public static IRuleBuilderOptions<T, string> MustBeName<T>(this IRuleBuilder<T, string> rule) =>
-        rule.Must(n => !string.IsNullOrWhiteSpace(n) && n.Length <= Limits.NameLength && !n.Any(char.IsControl))
-            .WithMessage($"must be 1–{Limits.NameLength} characters with no control characters");
-
     public static IRuleBuilderOptions<T, string?> MustBeText<T>(this IRuleBuilder<T, string?> rule, int maxLength) =>
         rule.Must(t => t is null || (t.Length is > 0 && t.Length <= maxLength && !t.Any(char.IsControl)))
             .WithMessage($"must be 1–{maxLength} characters with no control characters");

@@ -4,10 +4,10 @@ using AccountService.Auth;
 using AccountService.Callers;
 using AccountService.Configuration;
 using AccountService.Errors;
+using AccountService.Server;
 using AccountService.Telemetry;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authorization;
-using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
@@ -31,8 +31,8 @@ internal static class RateLimitExtensions
     /// credentials is set before any credential is looked up, then bearer authentication runs (the only place it runs:
     /// no default scheme is set, and authorization reuses this result), then the budget is spent: per account for
     /// authenticated callers, per client IP for everyone else (missing or failed credentials, unknown routes, wrong
-    /// methods), so guessing keys from one address cannot use up an account's budget. Endpoints marked
-    /// <c>DisableRateLimiting</c> (health probes) are exempt, and so are requests correctly signed for an
+    /// methods), so guessing keys from one address cannot use up an account's budget. Probes
+    /// (<see cref="ProbeMetadata"/>: the health endpoints) are exempt, and so are requests correctly signed for an
     /// <see cref="ISignedEndpoint"/> (Stripe's webhook deliveries).
     /// </summary>
     public static IApplicationBuilder UseCallerResolution(this IApplicationBuilder app) =>
@@ -61,7 +61,7 @@ internal sealed class AccountRateLimiter : IDisposable
     public async Task InvokeAsync(HttpContext context, RequestDelegate next)
     {
         var endpoint = context.GetEndpoint();
-        if (endpoint?.Metadata.GetMetadata<DisableRateLimitingAttribute>() is not null)
+        if (context.IsProbe())
         {
             await next(context);
             return;

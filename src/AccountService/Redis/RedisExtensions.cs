@@ -14,11 +14,11 @@ internal static class RedisExtensions
     {
         builder.Services.AddOptions<RedisOptions>()
             .Configure<IConfiguration>((options, configuration) =>
-                options.ConnectionString = configuration.GetConnectionString(RedisOptions.ConnectionStringName))
+                options.ConnectionString = RedisOptions.From(configuration).ConnectionString)
             .ValidateSelfOnStart();
         builder.Services.AddSingleton<SharedRedis>();
         builder.Services.AddHostedService(services => services.GetRequiredService<SharedRedis>());
-        if (new RedisOptions { ConnectionString = builder.Configuration.GetConnectionString(RedisOptions.ConnectionStringName) }.Enabled)
+        if (RedisOptions.IsEnabled(builder.Configuration))
         {
             builder.Services.AddHealthChecks().AddCheck<RedisReadinessCheck>(RedisReadinessCheck.Name, HealthStatus.Degraded, [HealthTags.Ready]);
         }

@@ -17,6 +17,15 @@ internal sealed class RedisOptions : IValidatableObject
     public bool Enabled => !string.IsNullOrWhiteSpace(ConnectionString);
 
     /// <summary>
+    /// Whether the service shares through Redis: the one answer to "is Redis on?", for what is registered at start
+    /// (budgets, the card cache's second level, the readiness check) alike.
+    /// </summary>
+    public static bool IsEnabled(IConfiguration configuration) => From(configuration).Enabled;
+
+    public static RedisOptions From(IConfiguration configuration) =>
+        new() { ConnectionString = configuration.GetConnectionString(ConnectionStringName) };
+
+    /// <summary>
     /// The configuration the service connects with: short timeouts, so a dead Redis costs a request milliseconds,
     /// and no giving up at start, so a Redis that comes later is used from then on.
     /// </summary>

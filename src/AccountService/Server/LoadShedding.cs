@@ -6,8 +6,8 @@ namespace AccountService.Server;
 /// <summary>
 /// Bounds the work in the process: <c>Server:MaxConcurrentRequests</c> at once, <c>Server:MaxQueuedRequests</c>
 /// waiting (oldest first), and a 503 with <c>Retry-After</c> beyond that instead of an unbounded queue. A waiting
-/// request is still under <c>Server:RequestTimeout</c> (its RequestAborted fires then). Health probes pass, so an
-/// overloaded instance still reports on itself.
+/// request is still under <c>Server:RequestTimeout</c> (its RequestAborted fires then). Probes
+/// (<see cref="ProbeMetadata"/>) pass, so an overloaded instance still reports on itself.
 /// </summary>
 internal sealed class LoadShedding(IOptions<ServerSettings> options) : IDisposable
 {
@@ -20,7 +20,7 @@ internal sealed class LoadShedding(IOptions<ServerSettings> options) : IDisposab
 
     public async Task InvokeAsync(HttpContext context, RequestDelegate next)
     {
-        if (context.Request.Path.StartsWithSegments("/health", StringComparison.Ordinal))
+        if (context.IsProbe())
         {
             await next(context);
             return;

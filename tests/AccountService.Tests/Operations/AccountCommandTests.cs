@@ -90,6 +90,9 @@ public sealed class AccountCommandTests(PostgresFixture database) : IntegrationT
     [InlineData("--id", "acc with space")]
     [InlineData("--name", "")]
     [InlineData("--name", "   ")]
+    [InlineData("--name", "Evil\u202Eoc.exe")]
+    [InlineData("--name", "Zero\u200Bwidth")]
+    [InlineData("--name", "Two\u2028lines")]
     [InlineData("--unknown", "x")]
     public async Task CreateRejectsBadInputWithOneLineAndWritesNothing(string option, string value)
     {
@@ -111,6 +114,16 @@ public sealed class AccountCommandTests(PostgresFixture database) : IntegrationT
         Assert.Single(result.Error.Trim().Split('\n'));
         Assert.Equal("", result.Output);
         Assert.Equal(0, await CountAsync());
+    }
+
+    [Fact]
+    public async Task ANameIsStoredInNfcAsKeyNamesAre()
+    {
+        var result = await RunCliAsync("accounts", "create", "--id", "acc_nfc", "--name", "Cafe\u0301");
+
+        Assert.Equal(0, result.ExitCode);
+        await using var db = CreateDbContext();
+        Assert.Equal("Caf\u00e9", (await db.Accounts.SingleAsync(a => a.Id == "acc_nfc")).Name);
     }
 
     [Fact]
