@@ -47,7 +47,7 @@ internal static class AuthExtensions
             new HashSet<string>([services.GetRequiredService<IOptions<JwtOptions>>().Value.AccountIdClaim], StringComparer.Ordinal),
             services.GetRequiredService<TimeProvider>()));
         builder.Services.AddOptions<JwtBearerOptions>(AuthSchemes.Jwt)
-            .Configure<IOptions<JwtOptions>, CachingJsonWebTokenHandler>(ConfigureJwt);
+            .Configure<IOptions<JwtOptions>, CachingJsonWebTokenHandler, TimeProvider>(ConfigureJwt);
 
         builder.Services.AddAuthorizationBuilder()
             .SetDefaultPolicy(new AuthorizationPolicyBuilder(AuthSchemes.Bearer)
@@ -65,7 +65,7 @@ internal static class AuthExtensions
         return builder;
     }
 
-    private static void ConfigureJwt(JwtBearerOptions options, IOptions<JwtOptions> settings, CachingJsonWebTokenHandler tokens)
+    private static void ConfigureJwt(JwtBearerOptions options, IOptions<JwtOptions> settings, CachingJsonWebTokenHandler tokens, TimeProvider time)
     {
         var jwt = settings.Value;
         var (keys, algorithms) = jwt.StaticKeys();
@@ -88,6 +88,7 @@ internal static class AuthExtensions
             RequireSignedTokens = true,
             ValidateIssuerSigningKey = true,
             ClockSkew = JwtOptions.ClockSkew,
+            LifetimeValidator = (notBefore, expires, _, parameters) => IsWithinLifetime(notBefore, expires, parameters.ClockSkew, time),
             ValidAlgorithms = algorithms,
             IssuerSigningKeys = keys,
         };
@@ -140,6 +141,18 @@ internal static class AuthExtensions
                 return AuthChallenge.WriteAsync(context.HttpContext);
             },
         };
+    }
+
+    /// <summary>
+    /// The library's own lifetime rule (an expiry is required; not before it starts, not after it ends, each give or
+    /// take the skew), read on the injected clock, the one the cache of validated tokens expires on.
+    /// </summary>
+    private static bool IsWithinLifetime(DateTime? notBefore, DateTime? expires, TimeSpan skew, TimeProvider time)
+    {
+        var now = time.GetUtcNow().UtcDateTime;
+        return expires is { } end
+            && end >= now - skew
+            && (notBefore is not { } start || (start <= end && start <= now + skew));
     }
 
     private static void Refused(HttpContext context) =>

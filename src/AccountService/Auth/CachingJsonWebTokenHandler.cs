@@ -4,6 +4,7 @@ using System.Security.Claims;
 using System.Security.Cryptography;
 using System.Text.Json;
 using Microsoft.Extensions.Caching.Memory;
+using Microsoft.Extensions.Internal;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
 
@@ -13,8 +14,9 @@ namespace AccountService.Auth;
 /// JsonWebTokenHandler that remembers tokens it has found valid, so a caller presenting the same JWT again is not
 /// re-verified on every request (a signature check costs more than the rest of the request). A token is remembered
 /// by its exact text, at most until it expires and at most <see cref="MaxReuse"/>, so a signing key withdrawn from
-/// the JWKS stops being honoured within that. Failed validations are never remembered. A token whose header has a
-/// <c>crit</c> parameter is refused (<see cref="HasCriticalHeader"/>).
+/// the JWKS stops being honoured within that. Both are measured on the injected clock, the one lifetime validation
+/// reads too. Failed validations are never remembered. A token whose header has a <c>crit</c> parameter is refused
+/// (<see cref="HasCriticalHeader"/>).
 /// </summary>
 /// <remarks>
 /// What is remembered is the outcome only: the claims named in <paramref name="keptClaims"/> and the validity period,
@@ -25,7 +27,7 @@ internal sealed class CachingJsonWebTokenHandler(int capacity, IReadOnlySet<stri
 {
     public static readonly TimeSpan MaxReuse = TimeSpan.FromMinutes(5);
 
-    private readonly MemoryCache _valid = new(new MemoryCacheOptions { SizeLimit = capacity, CompactionPercentage = 0.10 });
+    private readonly MemoryCache _valid = new(new MemoryCacheOptions { SizeLimit = capacity, CompactionPercentage = 0.10, Clock = new Clock(time) });
 
     public override async Task<TokenValidationResult> ValidateTokenAsync(string token, TokenValidationParameters validationParameters)
     {
@@ -93,6 +95,12 @@ internal sealed class CachingJsonWebTokenHandler(int capacity, IReadOnlySet<stri
         Span<byte> hash = stackalloc byte[SHA256.HashSizeInBytes];
         SHA256.HashData(MemoryMarshal.AsBytes(token.AsSpan()), hash);
         return BinaryPrimitives.ReadUInt128LittleEndian(hash);
+    }
+
+    /// <summary>The cache's expiry on the same clock as the expiry it is compared with.</summary>
+    private sealed class Clock(TimeProvider time) : ISystemClock
+    {
+        public DateTimeOffset UtcNow => time.GetUtcNow();
     }
 
     /// <summary>A validated token's claims and validity period, detached from the parsed token.</summary>

@@ -1,9 +1,13 @@
 using System.Net;
 using System.Security.Cryptography;
 using System.Text.Json;
+using AccountService.Auth;
 using AccountService.Data;
 using AccountService.Operations;
 using AccountService.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Time.Testing;
 using Microsoft.IdentityModel.Tokens;
 
 namespace AccountService.Tests.Auth;
@@ -43,6 +47,36 @@ public sealed class CredentialSettingsTests(PostgresFixture database) : Integrat
             $"Bearer {TestAuth.Jwt("acc_alice", notBefore: now.AddMinutes(-10), expires: now.AddSeconds(expiredSecondsAgo))}");
 
         Assert.Equal(expected, status);
+    }
+
+    [Fact]
+    public async Task ARememberedJwtIsRefusedOnceItsExpiryAndTheSkewHavePassed()
+    {
+        await SeedAccountAsync("acc_alice");
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var factory = new AccountApiFactory(
+            Database.ConnectionString,
+            TestAuth.JwtSettings(),
+            services => services.Replace(ServiceDescriptor.Singleton<TimeProvider>(clock)));
+        using var client = factory.CreateClient();
+
+        // It expires well within the longest a validated token is remembered, so only its own expiry can end that.
+        var now = clock.GetUtcNow().UtcDateTime;
+        var expires = now.AddMinutes(1);
+        Assert.True(expires - now + JwtOptions.ClockSkew < CachingJsonWebTokenHandler.MaxReuse);
+        var jwt = $"Bearer {TestAuth.Jwt("acc_alice", notBefore: now.AddMinutes(-10), expires: expires)}";
+
+        var fresh = await AuthenticationTests.GetMeAsync(client, jwt);
+        var remembered = await AuthenticationTests.GetMeAsync(client, jwt);
+        clock.Advance(expires - now + JwtOptions.ClockSkew - TimeSpan.FromSeconds(1));
+        var withinSkew = await AuthenticationTests.GetMeAsync(client, jwt);
+        clock.Advance(TimeSpan.FromSeconds(2));
+        var pastSkew = await AuthenticationTests.GetMeAsync(client, jwt);
+
+        Assert.Equal((HttpStatusCode.OK, "acc_alice"), fresh);
+        Assert.Equal((HttpStatusCode.OK, "acc_alice"), remembered);
+        Assert.Equal((HttpStatusCode.OK, "acc_alice"), withinSkew);
+        Assert.Equal(HttpStatusCode.Unauthorized, pastSkew.Status);
     }
 
     [Theory]

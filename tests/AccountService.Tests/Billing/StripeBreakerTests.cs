@@ -6,6 +6,7 @@ using AccountService.Tests.Auth;
 using AccountService.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
+using Polly.CircuitBreaker;
 using Xunit.Abstractions;
 
 namespace AccountService.Tests.Billing;
@@ -71,6 +72,36 @@ public sealed class StripeBreakerTests(PostgresFixture database, ITestOutputHelp
         Assert.Equal(10, _stripe.CallsFor("cus_failing"));
         Assert.Equal(HttpStatusCode.OK, healthy.Status);
         Assert.Equal(1, _stripe.CallsFor("cus_healthy"));
+    }
+
+    [Fact]
+    public async Task OneCustomersRepeatedTimeoutsNeverOpenTheBreakerForOthers()
+    {
+        await SeedCustomerAsync("slow", Visa);
+        await SeedCustomerAsync("healthy", Visa);
+
+        // Never released: every lookup of this customer runs out its time budget at Stripe.
+        _stripe.Customer("cus_slow").Hold = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var factory = new AccountApiFactory(Database.ConnectionString, Settings(TimeSpan.FromSeconds(1), minimumThroughput: 2));
+        using var client = factory.CreateClient();
+        var breaker = factory.Services.GetRequiredService<CircuitBreakerStateProvider>();
+
+        var timedOut = new List<Answer>();
+        for (var i = 0; i < 5; i++)
+        {
+            timedOut.Add(await GetAsync(client, "slow"));
+        }
+
+        var afterTimeouts = breaker.CircuitState;
+        var healthy = await GetAsync(client, "healthy");
+
+        Assert.All(timedOut, a => Assert.Equal(HttpStatusCode.ServiceUnavailable, a.Status));
+        Assert.Equal(5, _stripe.CallsFor("cus_slow"));
+        Assert.Equal(CircuitState.Closed, afterTimeouts);
+        Assert.Equal(HttpStatusCode.OK, healthy.Status);
+        Assert.Equal("pm_visa", CardId(healthy));
+        Assert.Equal(1, _stripe.CallsFor("cus_healthy"));
+        Assert.Equal(CircuitState.Closed, breaker.CircuitState);
     }
 
     [Theory]

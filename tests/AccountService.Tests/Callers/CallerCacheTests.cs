@@ -1,10 +1,15 @@
+using System.Data.Common;
 using System.Diagnostics;
 using System.Net;
 using System.Text.Json.Nodes;
 using AccountService.Accounts;
 using AccountService.Callers;
+using AccountService.Data;
 using AccountService.Tests.Auth;
 using AccountService.Tests.Infrastructure;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Diagnostics;
+using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 
 namespace AccountService.Tests.Callers;
@@ -163,6 +168,74 @@ public sealed class CallerCacheTests(PostgresFixture database) : IntegrationTest
     }
 
     [Fact]
+    public async Task AKeyRevokedWhileItsMissWasBeingReadIsRefusedOnTheNextRequest()
+    {
+        await using var proxy = PostgresProxy.Start(Database.ConnectionString);
+        var (factory, client, key) = await RevokedDuringTheMissAsync(proxy);
+        await using var _ = factory;
+        using var __ = client;
+
+        var next = await SendAsync(client, $"Bearer {key}");
+
+        Assert.Equal(HttpStatusCode.Unauthorized, next);
+    }
+
+    [Fact]
+    public async Task AKeyRevokedWhileItsMissWasBeingReadIsNotServedFromMemoryWhileTheDatabaseIsDown()
+    {
+        await using var proxy = PostgresProxy.Start(Database.ConnectionString);
+        var (factory, client, key) = await RevokedDuringTheMissAsync(proxy);
+        await using var _ = factory;
+        using var __ = client;
+
+        // Its account is held and current, so a key held with it would be answered from memory (stale-if-error).
+        proxy.TakeDown();
+        string? whileDown;
+        try
+        {
+            whileDown = await ErrorCodeAsync(client, $"Bearer {key}");
+        }
+        finally
+        {
+            proxy.BringBack();
+        }
+
+        Assert.Equal("SERVICE_UNAVAILABLE", whileDown);
+    }
+
+    /// <summary>
+    /// An app (through <paramref name="proxy"/>) that holds acc_1 from a JWT request, then misses on a key of acc_1:
+    /// after the miss has read the key as valid and before it is stored, the key is revoked and the app applies the
+    /// notification. That request still succeeds (it read the key before the revocation).
+    /// </summary>
+    private async Task<(AccountApiFactory Factory, HttpClient Client, string Key)> RevokedDuringTheMissAsync(PostgresProxy proxy)
+    {
+        await SeedAccountAsync("acc_1");
+        var key = await SeedKeyAsync("acc_1");
+        var keyId = key[3..11];
+        var afterRead = new AfterTheKeyRead();
+        var settings = new Dictionary<string, string?>(TestAuth.JwtSettings()) { ["Cache:StaleIfError"] = "00:05:00" };
+        var factory = new AccountApiFactory(
+            proxy.ConnectionString,
+            settings,
+            services => services.ConfigureDbContext<AccountDbContext>(options => options.AddInterceptors(afterRead)),
+            seeOwnWrites: false);
+        var client = factory.CreateClient();
+        await factory.ListeningAsync();
+        Assert.Equal(HttpStatusCode.OK, await SendAsync(client, $"Bearer {TestAuth.Jwt("acc_1")}"));
+
+        afterRead.Then = async () =>
+        {
+            using var watch = new ChangeWatch(factory.Notifications, ChangeNotifications.KeyName(keyId));
+            await ExecuteAsync($"UPDATE api_keys SET revoked_at = now() WHERE key_id = '{keyId}'");
+            await watch.LagAfterAsync(Stopwatch.GetTimestamp());
+        };
+        Assert.Equal(HttpStatusCode.OK, await SendAsync(client, $"Bearer {key}"));
+        Assert.True(afterRead.Ran, "the revocation ran between the key's read and its store");
+        return (factory, client, key);
+    }
+
+    [Fact]
     public async Task AKeyCreatedAfterItsIdWasLookedUpAndNotFoundWorksAtOnce()
     {
         await SeedAccountAsync("acc_1");
@@ -313,6 +386,28 @@ public sealed class CallerCacheTests(PostgresFixture database) : IntegrationTest
         }
 
         Assert.NotNull(await LastUsedAtAsync(key));
+    }
+
+    /// <summary>Runs <see cref="Then"/> once, inside the request, after the first read of an API key has returned its row.</summary>
+    private sealed class AfterTheKeyRead : DbCommandInterceptor
+    {
+        private int _pending = 1;
+
+        public Func<Task>? Then { get; set; }
+
+        public bool Ran { get; private set; }
+
+        public override async ValueTask<DbDataReader> ReaderExecutedAsync(
+            DbCommand command, CommandExecutedEventData eventData, DbDataReader result, CancellationToken cancellationToken = default)
+        {
+            if (Then is { } then && command.CommandText.Contains("FROM api_keys", StringComparison.Ordinal) && Interlocked.Exchange(ref _pending, 0) == 1)
+            {
+                await then();
+                Ran = true;
+            }
+
+            return result;
+        }
     }
 
     private AccountApiFactory Api(params (string Key, string Value)[] settings) => Api(Database.ConnectionString, settings);
