@@ -69,6 +69,13 @@ internal sealed class ApiErrors(IOptions<ErrorOptions> options)
             headers.WWWAuthenticate = "Bearer";
         }
 
+        // A body refused for its size is left unread, and Kestrel closes the connection rather than drain it: say so,
+        // or a keep-alive client sends its next request down a connection that is about to be reset.
+        if (response.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        {
+            headers.Connection = "close";
+        }
+
         // No RequestAborted: after a request timeout that token is cancelled, and the 503 must still be written.
         return response.WriteAsJsonAsync(Envelope(code, message, details), CancellationToken.None);
     }

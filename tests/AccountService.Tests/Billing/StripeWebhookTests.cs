@@ -239,6 +239,7 @@ public sealed class StripeWebhookTests(PostgresFixture database) : IntegrationTe
 
         Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
         Assert.Equal("VALIDATION_FAILED", (await response.Content.ReadFromJsonAsync<JsonObject>())!["error"]!["code"]!.GetValue<string>());
+        Assert.True(response.Headers.ConnectionClose, "a 413 must announce that the connection closes");
     }
 
     [Fact]

@@ -30,6 +30,7 @@ public sealed class OpenApiContractTests(PostgresFixture database) : Integration
             onlyInCode.Count == 0 && onlyInYaml.Count == 0,
             $"only in the served document:\n  {string.Join("\n  ", onlyInCode)}\nonly in openapi.yaml:\n  {string.Join("\n  ", onlyInYaml)}");
         Assert.Contains("GET /v1/accounts/me 200 application/json $.billing.stripe.customer_id: string nullable", fromCode);
+        Assert.Contains("GET /v1/accounts/me 200 application/json $.billing.aws: object nullable", fromYaml);
     }
 
     [Fact]
@@ -76,18 +77,20 @@ public sealed class OpenApiContractTests(PostgresFixture database) : Integration
     }
 
     // One line per schema position: type and nullability, enum values, required properties; nested by property name.
+    // Null is admitted as the served OpenAPI 3.0 document says it (nullable: true, on allOf: [$ref] for an object) or
+    // as openapi.yaml, in OpenAPI 3.1, does (type: [string, "null"]; oneOf: [$ref, {type: "null"}]).
     private static void Flatten(JsonNode document, JsonNode schema, string at, SortedSet<string> facets)
     {
-        var nullable = IsTrue(schema["nullable"]);
+        var nullable = AdmitsNull(schema);
         schema = Resolve(document, schema);
-        if (schema["allOf"] is JsonArray { Count: 1 } wrapped)
+        if (Wrapped(schema) is { } inner)
         {
-            nullable |= IsTrue(schema["nullable"]);
-            schema = Resolve(document, wrapped[0]!);
+            nullable |= AdmitsNull(schema);
+            schema = Resolve(document, inner);
         }
 
-        nullable |= IsTrue(schema["nullable"]);
-        facets.Add($"{at}: {schema["type"]}{(nullable ? " nullable" : "")}");
+        nullable |= AdmitsNull(schema);
+        facets.Add($"{at}: {TypeOf(schema)}{(nullable ? " nullable" : "")}");
         if (schema["enum"] is JsonArray values)
         {
             facets.Add($"{at} enum: {string.Join(", ", values.Select(v => v!.ToString()).Order(StringComparer.Ordinal))}");
@@ -108,6 +111,28 @@ public sealed class OpenApiContractTests(PostgresFixture database) : Integration
             Flatten(document, items, $"{at}[]", facets);
         }
     }
+
+    // The one schema inside allOf: [x], or inside oneOf/anyOf: [x, {type: "null"}].
+    private static JsonNode? Wrapped(JsonNode schema)
+    {
+        if (schema["allOf"] is JsonArray { Count: 1 } all)
+        {
+            return all[0];
+        }
+
+        var branches = (schema["oneOf"] ?? schema["anyOf"]) as JsonArray;
+        var others = branches?.Where(b => b?["type"]?.ToString() != "null").ToList();
+        return others is { Count: 1 } && branches!.Count == 2 ? others[0] : null;
+    }
+
+    private static bool AdmitsNull(JsonNode schema) =>
+        IsTrue(schema["nullable"])
+        || (schema["type"] is JsonArray types && types.Any(t => t?.ToString() == "null"))
+        || ((schema["oneOf"] ?? schema["anyOf"]) is JsonArray branches && branches.Any(b => b?["type"]?.ToString() == "null"));
+
+    private static string? TypeOf(JsonNode schema) => schema["type"] is JsonArray types
+        ? string.Join(" ", types.Select(t => t?.ToString()).Where(t => t != "null"))
+        : schema["type"]?.ToString();
 
     private static JsonNode Resolve(JsonNode document, JsonNode node)
     {
