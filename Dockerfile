@@ -12,7 +12,8 @@ RUN dotnet publish src/AccountService/AccountService.csproj -c Release --no-rest
 
 # Run: the chiseled ASP.NET runtime (no shell, no package manager; the app uses invariant globalization, so it needs
 # no ICU). It runs as the image's non-root user. No secrets are baked in: every setting comes from the environment
-# (ConnectionStrings__Accounts, Auth__…, Stripe__…). The health check runs the binary's own `probe` verb.
+# (ConnectionStrings__Accounts, Auth__…, DataProtection__KeyRingKey, Stripe__…). The health check runs the binary's
+# own `probe` verb.
 FROM mcr.microsoft.com/dotnet/aspnet:10.0-noble-chiseled AS runtime
 WORKDIR /app
 COPY --from=build /app .

@@ -33,7 +33,7 @@ builder.AddSharedRedis();       // optional Redis (ConnectionStrings:Redis): bud
 builder.AddAccountRateLimits(); // per account, or per IP without a valid credential; IETF RateLimit headers
 builder.AddBilling();           // Stripe card lookup: per-customer cache, breaker and time budget, last known cards
 builder.AddAccounts();          // account lookup, source-generated JSON
-builder.AddApiKeys();           // key rules shared with the CLI, Idempotency-Key store, Data Protection key ring in PostgreSQL
+builder.AddApiKeys();           // key rules shared with the CLI, Idempotency-Key store, key ring in PostgreSQL encrypted with DataProtection:KeyRingKey
 builder.AddApiDocs();           // Swashbuckle document and Swagger UI (OpenApi:Enabled; on in Development)
 builder.AddTelemetry();         // OpenTelemetry over OTLP when OTEL_EXPORTER_OTLP_ENDPOINT is set
 

@@ -1,5 +1,8 @@
+using AccountService.Configuration;
 using AccountService.Data;
 using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.DataProtection.KeyManagement;
+using Microsoft.Extensions.Options;
 
 namespace AccountService.ApiKeys;
 
@@ -14,7 +17,9 @@ internal static class ApiKeyExtensions
 
     /// <summary>
     /// Self-service API keys over HTTP: the shared rules, the <c>Idempotency-Key</c> store and its purge, and Data
-    /// Protection with its key ring in PostgreSQL, so every replica can read the answers any of them stored.
+    /// Protection with its key ring in PostgreSQL, so every replica can read the answers any of them stored. The ring's
+    /// secrets are stored encrypted under <c>DataProtection:KeyRingKey</c>, which is not in the database: a copy of the
+    /// database alone opens none of the answers.
     /// </summary>
     public static IHostApplicationBuilder AddApiKeys(this IHostApplicationBuilder builder)
     {
@@ -22,10 +27,19 @@ internal static class ApiKeyExtensions
         builder.Services.AddScoped<IdempotencyStore>();
         builder.Services.AddHostedService<IdempotencyPurge>();
 
-        // One application name for every replica, whatever its content root: they share one key ring.
+        builder.Services.AddOptions<KeyRingOptions>()
+            .BindConfiguration(KeyRingOptions.Section)
+            .ValidateSelfOnStart();
+        builder.Services.AddSingleton<IValidateOptions<KeyRingOptions>, KeyRingOptions.RequiredWithJwts>();
+
+        // One application name for every replica, whatever its content root: they share one key ring. Without the
+        // setting the encryptor refuses, so a key is never stored in clear.
         builder.Services.AddDataProtection()
             .SetApplicationName("AccountService")
             .PersistKeysToDbContext<AccountDbContext>();
+        builder.Services.AddOptions<KeyManagementOptions>()
+            .Configure<IOptions<KeyRingOptions>>((keys, ring) => keys.XmlEncryptor = new KeyRingEncryptor(ring));
+        builder.Services.AddHostedService<ClearKeyEncryption>();
         return builder;
     }
 }

@@ -12,7 +12,8 @@ namespace AccountService.ApiKeys;
 /// <see cref="CompleteAsync"/> stores the answer, encrypted, before the transaction commits. A request that fails rolls
 /// its transaction back and leaves no row, so a corrected retry with the same key can succeed.
 /// </summary>
-internal sealed class IdempotencyStore(AccountDbContext db, IDataProtectionProvider protection, TimeProvider time)
+internal sealed partial class IdempotencyStore(
+    AccountDbContext db, IDataProtectionProvider protection, TimeProvider time, ILogger<IdempotencyStore> logger)
 {
     public const string Header = "Idempotency-Key";
     public const int KeyMaxLength = 255;
@@ -24,7 +25,7 @@ internal sealed class IdempotencyStore(AccountDbContext db, IDataProtectionProvi
     public static readonly TimeSpan Lifetime = TimeSpan.FromHours(24);
 
     // Changing it makes stored answers unreadable: they are then at most a day old, and only their replays fail.
-    private const string Purpose = "AccountService.ApiKeys.IdempotentAnswers.v1";
+    internal const string Purpose = "AccountService.ApiKeys.IdempotentAnswers.v1";
 
     /// <summary>
     /// Claims <paramref name="idempotencyKey"/> for <paramref name="request"/> (its canonical bytes) to
@@ -63,7 +64,18 @@ internal sealed class IdempotencyStore(AccountDbContext db, IDataProtectionProvi
             return new IdempotencyClaim(ClaimOutcome.Reused, null);
         }
 
-        var body = Protector(accountId, idempotencyKey).Unprotect(record.ProtectedBody!);
+        byte[] body;
+        try
+        {
+            body = Protector(accountId, idempotencyKey).Unprotect(record.ProtectedBody!);
+        }
+        catch (CryptographicException)
+        {
+            // The answer cannot be made again (its secret is gone) and a second key must not be made: this request fails.
+            LogUnreadable(logger, accountId);
+            throw;
+        }
+
         return new IdempotencyClaim(ClaimOutcome.Replay, new ReplayableJson(record.StatusCode!.Value, record.Location, body, replayed: true));
     }
 
@@ -97,6 +109,12 @@ internal sealed class IdempotencyStore(AccountDbContext db, IDataProtectionProvi
     // A stored answer opens only for the account and key it was stored under.
     private IDataProtector Protector(string accountId, string idempotencyKey) =>
         protection.CreateProtector(Purpose, accountId, idempotencyKey);
+
+    [LoggerMessage(
+        EventId = 122,
+        Level = LogLevel.Error,
+        Message = "A stored Idempotency-Key answer of account {AccountId} does not open with this replica's key ring: is DataProtection:KeyRingKey the same on every replica, and unchanged for a day?")]
+    private static partial void LogUnreadable(ILogger logger, string accountId);
 
     private static byte[] Fingerprint(string operation, byte[] request)
     {

@@ -85,6 +85,16 @@ public sealed class ComposeFileTests
     }
 
     [Fact]
+    public async Task TheReplicasGetOneValidKeyRingKey()
+    {
+        var api = Service(await ServicesAsync(), "api");
+
+        // One environment for every replica of the service: they share the key ring in PostgreSQL, so they need one key.
+        var key = Node(api, "environment", "DataProtection__KeyRingKey").ToString();
+        Assert.Equal(32, Convert.FromBase64String(key).Length);
+    }
+
+    [Fact]
     public async Task EverySettingPassedToTheServiceIsOneItReads()
     {
         var services = await ServicesAsync();
@@ -120,6 +130,7 @@ public sealed class ComposeFileTests
             (typeof(StripeOptions), StripeOptions.Section),
             (typeof(JwtOptions), JwtOptions.Section),
             (typeof(ApiKeyOptions), ApiKeyOptions.Section),
+            (typeof(AccountService.ApiKeys.KeyRingOptions), AccountService.ApiKeys.KeyRingOptions.Section),
             (typeof(RateLimitOptions), RateLimitOptions.Section),
             (typeof(ForwardedHeadersSettings), ForwardedHeadersSettings.Section),
             (typeof(ServerSettings), ServerSettings.Section),

@@ -122,6 +122,7 @@ public sealed class PublishedServiceTests(PostgresFixture database, PublishedSer
     [InlineData("Auth__Jwt__HmacKey", "c2hvcnQ=", "Auth:Jwt:HmacKey")]
     [InlineData("Stripe__TimeBudget", "two seconds", "Stripe:TimeBudget must be a time span such as 00:00:05.")]
     [InlineData("RateLimits__PerIpPerMinute", "lots", "RateLimits:PerIpPerMinute must be a whole number.")]
+    [InlineData("DataProtection__KeyRingKey", "c2hvcnQ=", "DataProtection:KeyRingKey must be base64 of 32 bytes.")]
     public async Task AnInvalidSettingStopsTheStartWithOneLineOnStderrAndExitCode1(string variable, string value, string message)
     {
         var port = PostgresServer.FreeLoopbackPort();
@@ -139,6 +140,24 @@ public sealed class PublishedServiceTests(PostgresFixture database, PublishedSer
         Assert.StartsWith("error: ", line, StringComparison.Ordinal);
         Assert.Contains(message, line, StringComparison.Ordinal);
         Assert.DoesNotContain(value, line, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task AcceptingJwtsWithoutAKeyRingKeyStopsTheStartWithOneLineOnStderrAndExitCode1()
+    {
+        var environment = new Dictionary<string, string>(Environment(stripe: null))
+        {
+            ["ASPNETCORE_URLS"] = $"http://127.0.0.1:{PostgresServer.FreeLoopbackPort()}",
+            ["Auth__Jwt__Issuer"] = TestAuth.Issuer,
+            ["Auth__Jwt__Audience"] = TestAuth.Audience,
+            ["Auth__Jwt__PublicKeyPem"] = TestAuth.RsaPublicKeyPem,
+        };
+
+        var result = await ProcessRunner.RunAsync("dotnet", [published.Dll], environment, published.Directory, TimeSpan.FromSeconds(60));
+
+        Assert.True(result.ExitCode == 1, $"exit code {result.ExitCode}:\n{result.Output}");
+        var line = Assert.Single(result.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+        Assert.StartsWith("error: DataProtection:KeyRingKey is required when JWTs are accepted", line, StringComparison.Ordinal);
     }
 
     [Fact]

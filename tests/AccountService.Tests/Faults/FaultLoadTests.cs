@@ -285,6 +285,7 @@ public sealed class FaultLoadTests(PostgresFixture database, PublishedService pu
             ["Auth__Jwt__Issuer"] = TestAuth.Issuer,
             ["Auth__Jwt__Audience"] = TestAuth.Audience,
             ["Auth__Jwt__PublicKeyPem"] = TestAuth.RsaPublicKeyPem,
+            ["DataProtection__KeyRingKey"] = AccountApiFactory.KeyRingKey,
             ["RateLimits__PerAccountPerMinute"] = "1000000",
             ["RateLimits__PerIpPerMinute"] = "1000000",
             ["Logging__LogLevel__Default"] = "Warning",

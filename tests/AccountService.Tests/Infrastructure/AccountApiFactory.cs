@@ -1,8 +1,10 @@
 using System.Collections.Concurrent;
 using System.Collections.Immutable;
 using System.Net;
+using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using System.Text;
+using AccountService.ApiKeys;
 using AccountService.Callers;
 using AccountService.Data;
 using Microsoft.AspNetCore.Hosting;
@@ -31,6 +33,12 @@ public sealed class AccountApiFactory(
     bool seeOwnWrites = true)
     : WebApplicationFactory<Program>
 {
+    /// <summary>
+    /// The run's <c>DataProtection:KeyRingKey</c>: every app gets it unless its settings name another (or null), so
+    /// apps over the same database read one key ring, as replicas do.
+    /// </summary>
+    public static readonly string KeyRingKey = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
+
     public ConcurrentQueue<string> Logs { get; } = new();
 
     /// <summary>
@@ -70,6 +78,7 @@ public sealed class AccountApiFactory(
 
         // No metrics listener unless a test asks for one (MetricsTests): many apps run at once here.
         builder.UseSetting("Metrics:Url", "");
+        builder.UseSetting(KeyRingOptions.KeySetting, KeyRingKey);
         foreach (var (key, value) in settings ?? TestAuth.JwtSettings())
         {
             builder.UseSetting(key, value);

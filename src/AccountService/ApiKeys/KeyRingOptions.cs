@@ -1,0 +1,71 @@
+using System.ComponentModel.DataAnnotations;
+using AccountService.Auth;
+using Microsoft.Extensions.Options;
+
+namespace AccountService.ApiKeys;
+
+/// <summary>
+/// Settings under <c>DataProtection</c>: the key that encrypts the Data Protection key ring where it is stored (in
+/// PostgreSQL, next to the answers it protects). It never goes to the database or the logs.
+/// </summary>
+internal sealed class KeyRingOptions : IValidatableObject
+{
+    public const string Section = "DataProtection";
+
+    public const string KeySetting = Section + ":" + nameof(KeyRingKey);
+
+    /// <summary>Base64 of 32 random bytes (AES-256), the same on every replica.</summary>
+    public string? KeyRingKey { get; set; }
+
+    public bool IsSet => !string.IsNullOrEmpty(KeyRingKey);
+
+    /// <summary>The key's bytes; only for settings that passed validation.</summary>
+    internal byte[] KeyBytes() => IsSet
+        ? Convert.FromBase64String(KeyRingKey!)
+        : throw new InvalidOperationException($"{KeySetting} is not set: no Data Protection key can be stored or read.");
+
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        if (!IsSet)
+        {
+            yield break;
+        }
+
+        var bytes = new byte[KeyRingKey!.Length];
+        if (!Convert.TryFromBase64String(KeyRingKey, bytes, out var length) || length != 32)
+        {
+            yield return new ValidationResult($"{KeySetting} must be base64 of 32 bytes.", [nameof(KeyRingKey)]);
+        }
+    }
+
+    /// <summary>
+    /// The key is required once API keys can be made over HTTP, which takes a user session (a JWT): only then are
+    /// answers holding secrets stored. Without a JWT key source nothing is encrypted and the key may be left out.
+    /// </summary>
+    internal sealed class RequiredWithJwts(IOptions<JwtOptions> jwt) : IValidateOptions<KeyRingOptions>
+    {
+        public ValidateOptionsResult Validate(string? name, KeyRingOptions options)
+        {
+            if (options.IsSet)
+            {
+                return ValidateOptionsResult.Success;
+            }
+
+            bool jwtsAccepted;
+            try
+            {
+                jwtsAccepted = jwt.Value.HasKeySource;
+            }
+            catch (Exception ex) when (ex is OptionsValidationException or InvalidOperationException)
+            {
+                // Invalid JWT settings stop the start on their own, in their own words.
+                return ValidateOptionsResult.Skip;
+            }
+
+            return jwtsAccepted
+                ? ValidateOptionsResult.Fail(
+                    $"{KeySetting} is required when JWTs are accepted (API keys can then be made over HTTP): base64 of 32 random bytes, the same on every replica.")
+                : ValidateOptionsResult.Success;
+        }
+    }
+}
