@@ -147,6 +147,34 @@ public sealed class MetricsTests(PostgresFixture database) : IntegrationTest(dat
     }
 
     [Fact]
+    public async Task TheReadyGaugeReadsZeroWhileTheDatabaseIsAwayAndOneOnceItIsBack()
+    {
+        await using var proxy = PostgresProxy.Start(Database.ConnectionString);
+        var settings = new Dictionary<string, string?>(TestAuth.JwtSettings()) { ["Metrics:Url"] = OwnPort };
+        await using var factory = new AccountApiFactory(proxy.ConnectionString, settings, seeOwnWrites: false);
+        using var client = factory.CreateClient();
+        await factory.ListeningAsync();
+
+        // Nothing probes /health/ready until the end: the scrapes alone keep the gauge current.
+        await UntilAsync(factory, text => Reads(text, "accountservice_ready", 1));
+        proxy.TakeDown();
+        try
+        {
+            await UntilAsync(factory, text => Reads(text, "accountservice_ready", 0));
+            using var notReady = await client.GetAsync("/health/ready");
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, notReady.StatusCode);
+        }
+        finally
+        {
+            proxy.BringBack();
+        }
+
+        await UntilAsync(factory, text => Reads(text, "accountservice_ready", 1), limit: TimeSpan.FromSeconds(20));
+        using var ready = await client.GetAsync("/health/ready");
+        Assert.Equal(HttpStatusCode.OK, ready.StatusCode);
+    }
+
+    [Fact]
     public async Task SharedBudgetsReadZeroWhileRedisIsStopped()
     {
         await SeedAccountAsync("acc_1");
@@ -250,6 +278,10 @@ public sealed class MetricsTests(PostgresFixture database) : IntegrationTest(dat
             await Task.Delay(50);
         }
     }
+
+    /// <summary>Whether a sample named <paramref name="name"/> is present and reads <paramref name="expected"/>: an absent gauge reads nothing.</summary>
+    private static bool Reads(string text, string name, double expected) =>
+        Samples(text).Where(s => s.Name == name).Select(s => s.Value).ToList() is [var only] && only == expected;
 
     private static double Delta(string before, string after, string name, params string[] labels) =>
         Value(after, name, labels) - Value(before, name, labels);
