@@ -175,6 +175,36 @@ public sealed class MetricsTests(PostgresFixture database) : IntegrationTest(dat
     }
 
     [Fact]
+    public async Task TheBreakerGaugeReadsOneDuringAStripeOutageAndZeroOnceAProbeClosesIt()
+    {
+        await using var stripe = await StripeStub.StartAsync();
+        await SeedAccountAsync("acc_1", a => a.StripeCustomerId = "cus_1");
+        stripe.Customer("cus_1").DefaultCard = new StubCard("pm_1", "visa", "4242", 12, 2030);
+        var settings = stripe.Settings(TimeSpan.FromSeconds(2));
+        settings["Metrics:Url"] = OwnPort;
+        settings["Stripe:CardCacheTtl"] = "00:00:00.001";
+        settings["Stripe:MaxNetworkRetries"] = "0";
+        settings["Stripe:BreakerFailureRatio"] = "0.5";
+        settings["Stripe:BreakerMinimumThroughput"] = "2";
+        settings["Stripe:BreakerSamplingDuration"] = "00:01:00";
+        settings["Stripe:FailureCooldown"] = "00:00:01";
+        await using var factory = new AccountApiFactory(Database.ConnectionString, settings);
+        using var client = factory.CreateClient();
+        var jwt = TestAuth.Jwt("acc_1");
+        Assert.Equal(HttpStatusCode.OK, await GetAsync(client, "/api/account", jwt));
+        Assert.True(Reads(await ScrapeAsync(factory), "accountservice_stripe_breaker_open", 0));
+
+        // Stripe answers 500 to everything: the second lookup in a row opens the breaker. Its answers are the last
+        // known card, so requests keep succeeding while the gauge says what is going on.
+        stripe.Outage = StubOutage.ServerErrors;
+        var outage = await UntilAsync(factory, text => Reads(text, "accountservice_stripe_breaker_open", 1), () => GetAsync(client, "/api/account", jwt));
+        Assert.True(Value(outage, "accountservice_stripe_requests_total", "outcome=\"failed\"") >= 1);
+
+        stripe.Outage = StubOutage.None;
+        await UntilAsync(factory, text => Reads(text, "accountservice_stripe_breaker_open", 0), () => GetAsync(client, "/api/account", jwt));
+    }
+
+    [Fact]
     public async Task SharedBudgetsReadZeroWhileRedisIsStopped()
     {
         await SeedAccountAsync("acc_1");
