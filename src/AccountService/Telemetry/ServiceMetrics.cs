@@ -1,5 +1,6 @@
 using System.Diagnostics.Metrics;
 using AccountService.Callers;
+using AccountService.Health;
 using AccountService.Redis;
 using Polly.CircuitBreaker;
 
@@ -39,6 +40,11 @@ internal sealed class ServiceMetrics
         {
             meter.CreateObservableGauge("accountservice.cached_callers", () => callers.Count, description: "Callers held in memory.");
             meter.CreateObservableGauge("accountservice.change_listener_up", () => callers.IsListening ? 1 : 0, description: "1 while the change listener is connected, else 0.");
+        }
+
+        if (services.GetService<DatabaseReadinessCheck>() is { } readiness)
+        {
+            meter.CreateObservableGauge("accountservice.ready", () => readiness.Observe() ? 1 : 0, description: "1 while the readiness check passes (the database answers), else 0; a scrape starts a fresh check when the last is over a second old.");
         }
 
         if (services.GetService<SharedRedis>() is { } redis)

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Net;
 using AccountService.Tests.Auth;
 using AccountService.Tests.Infrastructure;
@@ -100,6 +101,55 @@ public sealed class GatewayTests(PostgresFixture database) : IntegrationTest(dat
     }
 
     [Fact]
+    public async Task AReplicaThatFailedGetsTrafficAgainWithinASecondOfBeingBack()
+    {
+        await SeedAccountAsync("acc_1");
+        var key = await SeedKeyAsync("acc_1");
+        await using var a = Replica(logRequests: true);
+        await using var b = Replica(logRequests: true);
+        using var clientA = a.StartKestrel();
+        using var clientB = b.StartKestrel();
+        await using var relayB = TcpRelay.Start(clientB.BaseAddress!.Host, clientB.BaseAddress.Port);
+        using var certificate = TestCertificates.Create();
+        await using var gateway = await NginxGateway.StartAsync(certificate, [clientA.BaseAddress!, new Uri($"http://127.0.0.1:{relayB.Port}")]);
+        using var client = GatewayClient(gateway, certificate);
+        async Task<HttpStatusCode> GetAsync()
+        {
+            using var response = await client.SendAsync(AuthenticationTests.Request($"Bearer {key}"));
+            return response.StatusCode;
+        }
+
+        string State() => $"A answered {Answered(a)}, B {Answered(b)}; relay to B: {relayB.Relayed} relayed, {relayB.Refused} refused";
+
+        // Both replicas take turns.
+        await UntilAsync(() => Answered(b) > 0 && Answered(a) > 0, GetAsync, TimeSpan.FromSeconds(30), State);
+
+        // B goes away: the request nginx sends it is reset, retried on A, and B is marked failed.
+        relayB.TakeDown();
+        await UntilAsync(() => relayB.Refused > 0, GetAsync, TimeSpan.FromSeconds(30), State);
+
+        // B is back: nginx tries it again once fail_timeout (1 s) has passed since the failure. A 3 s bound leaves
+        // room for a loaded host and still fails with the 5 s nginx would otherwise wait.
+        relayB.BringBack();
+        var back = Stopwatch.StartNew();
+        var answeredBefore = Answered(b);
+        await UntilAsync(() => Answered(b) > answeredBefore, GetAsync, TimeSpan.FromSeconds(30), State);
+        var servedAgainAfter = back.Elapsed;
+
+        Assert.True(servedAgainAfter < TimeSpan.FromSeconds(3), $"B answered again only {servedAgainAfter.TotalMilliseconds:F0} ms after it was back");
+    }
+
+    [Fact]
+    public void ComposeAndTheClusterScriptGiveReplicasTheUpstreamParametersTheGatewayTestsUse()
+    {
+        var compose = File.ReadAllText(Path.Combine(RepositoryRoot.Path, "docker-compose.yml"));
+        var cluster = File.ReadAllText(Path.Combine(RepositoryRoot.Path, "scripts", "cluster"));
+
+        Assert.Contains($"server api:8080 {NginxGateway.ServerParameters};", compose, StringComparison.Ordinal);
+        Assert.Contains($"server 127.0.0.1:$port {NginxGateway.ServerParameters};", cluster, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task AKeyRevokedByTheCliFailsOnEveryReplica()
     {
         await SeedAccountAsync("acc_1");
@@ -139,10 +189,35 @@ public sealed class GatewayTests(PostgresFixture database) : IntegrationTest(dat
         Assert.True(revoked.Elapsed <= TimeSpan.FromMilliseconds(100), $"both replicas refused the key only after {revoked.Elapsed.TotalMilliseconds} ms; cli {cliDone}; seen {string.Join(',', seen)}");
     }
 
-    private AccountApiFactory Replica() => new(
-        Database.ConnectionString,
-        new Dictionary<string, string?>(TestAuth.JwtSettings()) { ["ForwardedHeaders:KnownProxies:0"] = "127.0.0.1" },
-        seeOwnWrites: false);
+    private AccountApiFactory Replica(bool logRequests = false)
+    {
+        var settings = new Dictionary<string, string?>(TestAuth.JwtSettings()) { ["ForwardedHeaders:KnownProxies:0"] = "127.0.0.1" };
+        if (logRequests)
+        {
+            // Each replica's request log says which one answered; the loops that read it must not be cut short by
+            // the account's budget.
+            settings["Logging:Requests"] = "true";
+            settings["RateLimits:PerAccountPerMinute"] = "100000";
+        }
+
+        return new AccountApiFactory(Database.ConnectionString, settings, seeOwnWrites: false);
+    }
+
+    // Requests a replica answered 200 on /v1/accounts/me, from its request log.
+    private static int Answered(AccountApiFactory replica) =>
+        replica.Logs.Count(l => l.StartsWith("Information AccountService.Server.RequestLog: GET /v1/accounts/me 200 ", StringComparison.Ordinal));
+
+    // Sends requests, each answered 200 through the gateway, until the condition holds.
+    private static async Task UntilAsync(Func<bool> condition, Func<Task<HttpStatusCode>> send, TimeSpan limit, Func<string> state)
+    {
+        var deadline = Stopwatch.StartNew();
+        while (!condition())
+        {
+            Assert.True(deadline.Elapsed < limit, $"not seen within {limit}: {state()}");
+            Assert.Equal(HttpStatusCode.OK, await send());
+            await Task.Delay(20);
+        }
+    }
 
     private static HttpClient GatewayClient(NginxGateway gateway, System.Security.Cryptography.X509Certificates.X509Certificate2 certificate)
     {

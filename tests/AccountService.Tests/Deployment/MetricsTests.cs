@@ -147,6 +147,64 @@ public sealed class MetricsTests(PostgresFixture database) : IntegrationTest(dat
     }
 
     [Fact]
+    public async Task TheReadyGaugeReadsZeroWhileTheDatabaseIsAwayAndOneOnceItIsBack()
+    {
+        await using var proxy = PostgresProxy.Start(Database.ConnectionString);
+        var settings = new Dictionary<string, string?>(TestAuth.JwtSettings()) { ["Metrics:Url"] = OwnPort };
+        await using var factory = new AccountApiFactory(proxy.ConnectionString, settings, seeOwnWrites: false);
+        using var client = factory.CreateClient();
+        await factory.ListeningAsync();
+
+        // Nothing probes /health/ready until the end: the scrapes alone keep the gauge current.
+        await UntilAsync(factory, text => Reads(text, "accountservice_ready", 1));
+        proxy.TakeDown();
+        try
+        {
+            await UntilAsync(factory, text => Reads(text, "accountservice_ready", 0));
+            using var notReady = await client.GetAsync("/health/ready");
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, notReady.StatusCode);
+        }
+        finally
+        {
+            proxy.BringBack();
+        }
+
+        await UntilAsync(factory, text => Reads(text, "accountservice_ready", 1), limit: TimeSpan.FromSeconds(20));
+        using var ready = await client.GetAsync("/health/ready");
+        Assert.Equal(HttpStatusCode.OK, ready.StatusCode);
+    }
+
+    [Fact]
+    public async Task TheBreakerGaugeReadsOneDuringAStripeOutageAndZeroOnceAProbeClosesIt()
+    {
+        await using var stripe = await StripeStub.StartAsync();
+        await SeedAccountAsync("acc_1", a => a.StripeCustomerId = "cus_1");
+        stripe.Customer("cus_1").DefaultCard = new StubCard("pm_1", "visa", "4242", 12, 2030);
+        var settings = stripe.Settings(TimeSpan.FromSeconds(2));
+        settings["Metrics:Url"] = OwnPort;
+        settings["Stripe:CardCacheTtl"] = "00:00:00.001";
+        settings["Stripe:MaxNetworkRetries"] = "0";
+        settings["Stripe:BreakerFailureRatio"] = "0.5";
+        settings["Stripe:BreakerMinimumThroughput"] = "2";
+        settings["Stripe:BreakerSamplingDuration"] = "00:01:00";
+        settings["Stripe:FailureCooldown"] = "00:00:01";
+        await using var factory = new AccountApiFactory(Database.ConnectionString, settings);
+        using var client = factory.CreateClient();
+        var jwt = TestAuth.Jwt("acc_1");
+        Assert.Equal(HttpStatusCode.OK, await GetAsync(client, "/api/account", jwt));
+        Assert.True(Reads(await ScrapeAsync(factory), "accountservice_stripe_breaker_open", 0));
+
+        // Stripe answers 500 to everything: the second lookup in a row opens the breaker. Its answers are the last
+        // known card, so requests keep succeeding while the gauge says what is going on.
+        stripe.Outage = StubOutage.ServerErrors;
+        var outage = await UntilAsync(factory, text => Reads(text, "accountservice_stripe_breaker_open", 1), () => GetAsync(client, "/api/account", jwt));
+        Assert.True(Value(outage, "accountservice_stripe_requests_total", "outcome=\"failed\"") >= 1);
+
+        stripe.Outage = StubOutage.None;
+        await UntilAsync(factory, text => Reads(text, "accountservice_stripe_breaker_open", 0), () => GetAsync(client, "/api/account", jwt));
+    }
+
+    [Fact]
     public async Task SharedBudgetsReadZeroWhileRedisIsStopped()
     {
         await SeedAccountAsync("acc_1");
@@ -250,6 +308,10 @@ public sealed class MetricsTests(PostgresFixture database) : IntegrationTest(dat
             await Task.Delay(50);
         }
     }
+
+    /// <summary>Whether a sample named <paramref name="name"/> is present and reads <paramref name="expected"/>: an absent gauge reads nothing.</summary>
+    private static bool Reads(string text, string name, double expected) =>
+        Samples(text).Where(s => s.Name == name).Select(s => s.Value).ToList() is [var only] && only == expected;
 
     private static double Delta(string before, string after, string name, params string[] labels) =>
         Value(after, name, labels) - Value(before, name, labels);

@@ -11,6 +11,9 @@ namespace AccountService.Tests.Infrastructure;
 /// </summary>
 internal sealed class NginxGateway : IAsyncDisposable
 {
+    /// <summary>What each upstream server line carries, as docker-compose.yml and scripts/cluster write it.</summary>
+    public const string ServerParameters = "max_fails=1 fail_timeout=1s";
+
     private const string Binary = "/usr/sbin/nginx";
     private readonly string _dir;
 
@@ -37,7 +40,7 @@ internal sealed class NginxGateway : IAsyncDisposable
         var upstreams = new StringBuilder();
         foreach (var replica in replicas)
         {
-            upstreams.Append(System.Globalization.CultureInfo.InvariantCulture, $"    server {replica.Host}:{replica.Port} max_fails=1 fail_timeout=1s;\n");
+            upstreams.Append(System.Globalization.CultureInfo.InvariantCulture, $"    server {replica.Host}:{replica.Port} {ServerParameters};\n");
         }
 
         var template = await File.ReadAllTextAsync(Path.Combine(RepositoryRoot.Path, "deploy", "gateway", "gateway.conf.template"));
