@@ -38,6 +38,13 @@ internal static class ServerExtensions
             // Idle connections are closed and their number bounded, so idle clients cannot hold sockets without end.
             options.Limits.KeepAliveTimeout = server.Value.KeepAliveTimeout;
             options.Limits.MaxConcurrentConnections = server.Value.MaxConcurrentConnections;
+
+            // One HTTP/2 connection may carry as many requests at once as the process takes (running and queued), so a
+            // burst of streams is answered, or shed with 503 by LoadShedding, in the envelope. A client may open streams
+            // before it has read this limit; Kestrel refuses those beyond it and queues each refusal on the connection's
+            // output queue, which holds only twice the limit: at Kestrel's default of 100, a burst of a few hundred
+            // streams overflows it, the connection is cut with a Critical log line, and every stream on it fails.
+            options.Limits.Http2.MaxStreamsPerConnection = server.Value.MaxStreamsPerConnection;
         });
 
         builder.Services.AddRequestTimeouts();

@@ -18,6 +18,9 @@ internal sealed class ServerSettings : IValidatableObject
 
     public int MaxQueuedRequests { get; set; } = 2048;
 
+    /// <summary>Concurrent streams on one HTTP/2 connection: every request the process takes, running or queued.</summary>
+    public int MaxStreamsPerConnection => (int)Math.Min(int.MaxValue, (long)MaxConcurrentRequests + MaxQueuedRequests);
+
     /// <summary>
     /// Open connections at once, idle keep-alive ones included; Kestrel refuses more. Room for every running and
     /// queued request plus a gateway's idle pool.

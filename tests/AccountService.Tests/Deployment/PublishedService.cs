@@ -28,25 +28,8 @@ public sealed class PublishedService : IAsyncLifetime
     }
 
     /// <summary>Starts the published service with these settings (as environment variables) on a free loopback port.</summary>
-    public ServiceProcess Start(IReadOnlyDictionary<string, string> environment, params string[] args)
-    {
-        var port = PostgresServer.FreeLoopbackPort();
-        var start = new ProcessStartInfo("dotnet", [Dll, .. args])
-        {
-            WorkingDirectory = Directory,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        start.Environment["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}";
-        start.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
-        start.Environment["Metrics__Url"] = $"http://127.0.0.1:{PostgresServer.FreeLoopbackPort()}";
-        foreach (var (name, value) in environment)
-        {
-            start.Environment[name] = value;
-        }
-
-        return new ServiceProcess(Process.Start(start)!, new Uri($"http://127.0.0.1:{port}"));
-    }
+    public ServiceProcess Start(IReadOnlyDictionary<string, string> environment, params string[] args) =>
+        ServiceProcess.Start(Dll, environment, args);
 }
 
 /// <summary>A running service process: its address and every line it wrote.</summary>
@@ -65,6 +48,30 @@ public sealed class ServiceProcess : IAsyncDisposable
     }
 
     public Uri BaseAddress { get; }
+
+    /// <summary>
+    /// Starts the service in <paramref name="dll"/> (a published output, or the build output beside the tests) with these
+    /// settings (as environment variables) on a free loopback port, in Production.
+    /// </summary>
+    public static ServiceProcess Start(string dll, IReadOnlyDictionary<string, string> environment, params string[] args)
+    {
+        var port = PostgresServer.FreeLoopbackPort();
+        var start = new ProcessStartInfo("dotnet", [dll, .. args])
+        {
+            WorkingDirectory = Path.GetDirectoryName(dll)!,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        start.Environment["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}";
+        start.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
+        start.Environment["Metrics__Url"] = $"http://127.0.0.1:{PostgresServer.FreeLoopbackPort()}";
+        foreach (var (name, value) in environment)
+        {
+            start.Environment[name] = value;
+        }
+
+        return new ServiceProcess(Process.Start(start)!, new Uri($"http://127.0.0.1:{port}"));
+    }
 
     public ConcurrentQueue<string> Lines { get; } = new();
 
