@@ -19,7 +19,7 @@ internal sealed partial class KeyUsageRecorder(
 {
     public static readonly TimeSpan TouchInterval = TimeSpan.FromMinutes(1);
 
-    private const int ShutdownFlushAttempts = 3;
+    private const int ShutdownFlushAttempts = 6;
 
     // When each key was last written or known to be used; only keys used within TouchInterval are kept.
     private readonly ConcurrentDictionary<string, DateTimeOffset> _written = new(StringComparer.Ordinal);
@@ -61,14 +61,28 @@ internal sealed partial class KeyUsageRecorder(
     }
 
     /// <summary>
-    /// The last flush. A connection that broke since the last use of the pool fails the first try and clears the
-    /// pool (<see cref="BrokenConnections"/>), so it is tried again on a fresh connection, a bounded number of times.
+    /// The last flush, tried again while it fails (a connection that broke since the pool's last use, a server that
+    /// has no connection to spare for a moment), after 50 ms, then twice as long each time (1.55 s of pauses in all), at most
+    /// <see cref="ShutdownFlushAttempts"/> times and never past the host's shutdown timeout. A broken connection fails
+    /// its try and clears the pool (<see cref="BrokenConnections"/>), so the next try has a fresh one.
     /// </summary>
     public override async Task StopAsync(CancellationToken cancellationToken)
     {
         await base.StopAsync(cancellationToken);
-        for (var attempt = 0; attempt < ShutdownFlushAttempts && !await FlushAsync(cancellationToken); attempt++)
+        var delay = TimeSpan.FromMilliseconds(50);
+        for (var attempt = 1; !await FlushAsync(cancellationToken) && attempt < ShutdownFlushAttempts; attempt++)
         {
+            try
+            {
+                // Real time, not the service's clock: the pause is for the database, whatever a test's clock says.
+                await Task.Delay(delay, cancellationToken);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+
+            delay *= 2;
         }
     }
 
