@@ -1,4 +1,5 @@
 using System.Net;
+using AccountService.Telemetry;
 using Microsoft.Extensions.Options;
 using Polly;
 using Polly.CircuitBreaker;
@@ -23,6 +24,10 @@ internal static class StripeResilience
     {
         // The breaker's state, which the lookup reads to decide whether a customer may bypass the breaker.
         services.AddSingleton<CircuitBreakerStateProvider>();
+        services.AddServiceGauge(
+            "accountservice.stripe_breaker_open",
+            "1 while the Stripe circuit breaker is open or probing, else 0.",
+            provider => provider.GetRequiredService<CircuitBreakerStateProvider>().CircuitState == CircuitState.Closed ? 0 : 1);
         services.AddResilienceEnricher();
         services.AddResiliencePipeline(Guarded, (pipeline, context) =>
         {

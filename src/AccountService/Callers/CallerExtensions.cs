@@ -1,4 +1,5 @@
 using AccountService.Configuration;
+using AccountService.Telemetry;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace AccountService.Callers;
@@ -16,6 +17,12 @@ internal static class CallerExtensions
             .ValidateSelfOnStart();
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<CallerCache>();
+        builder.Services.AddServiceGauge(
+            "accountservice.cached_callers", "Callers held in memory.", services => services.GetRequiredService<CallerCache>().Count);
+        builder.Services.AddServiceGauge(
+            "accountservice.change_listener_up",
+            "1 while the change listener is connected, else 0.",
+            services => services.GetRequiredService<CallerCache>().IsListening ? 1 : 0);
         builder.Services.AddSingleton<ChangeNotifications>();
         builder.Services.AddSingleton<CallerResolver>();
         builder.Services.AddSingleton<KeyUsageRecorder>();

@@ -1,4 +1,5 @@
 using AccountService.Data;
+using AccountService.Telemetry;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 
@@ -88,6 +89,10 @@ internal static class DatabaseReadinessCheckExtensions
     public static IHealthChecksBuilder AddDatabaseReadiness(this IHealthChecksBuilder checks)
     {
         checks.Services.AddSingleton<DatabaseReadinessCheck>();
+        checks.Services.AddServiceGauge(
+            "accountservice.ready",
+            "1 while the readiness check passes (the database answers), else 0; a scrape starts a fresh check when the last is over a second old.",
+            services => services.GetRequiredService<DatabaseReadinessCheck>().Observe() ? 1 : 0);
         return checks.AddCheck<DatabaseReadinessCheck>(DatabaseReadinessCheck.Name, tags: [HealthTags.Ready]);
     }
 }

@@ -1,5 +1,7 @@
+using System.Diagnostics.Metrics;
 using AccountService.Configuration;
 using AccountService.Health;
+using AccountService.Telemetry;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 
 namespace AccountService.Redis;
@@ -18,6 +20,12 @@ internal static class RedisExtensions
             .ValidateSelfOnStart();
         builder.Services.AddSingleton<SharedRedis>();
         builder.Services.AddHostedService(services => services.GetRequiredService<SharedRedis>());
+        builder.Services.AddServiceGauge(
+            "accountservice.shared_budgets_up",
+            "1 while rate-limit budgets are shared through Redis, 0 while this replica counts alone; absent without Redis.",
+            services => services.GetRequiredService<SharedRedis>() is { Configured: true } redis
+                ? [new Measurement<int>(redis.Database is null ? 0 : 1)]
+                : []);
         if (RedisOptions.IsEnabled(builder.Configuration))
         {
             builder.Services.AddHealthChecks().AddCheck<RedisReadinessCheck>(RedisReadinessCheck.Name, HealthStatus.Degraded, [HealthTags.Ready]);

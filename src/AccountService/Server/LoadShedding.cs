@@ -9,7 +9,7 @@ namespace AccountService.Server;
 /// request is still under <c>Server:RequestTimeout</c> (its RequestAborted fires then). Probes
 /// (<see cref="ProbeMetadata"/>) pass, so an overloaded instance still reports on itself.
 /// </summary>
-internal sealed class LoadShedding(IOptions<ServerSettings> options) : IDisposable
+internal sealed class LoadShedding(IOptions<ServerOptions> options) : IDisposable
 {
     private readonly ConcurrencyLimiter _limiter = new(new ConcurrencyLimiterOptions
     {

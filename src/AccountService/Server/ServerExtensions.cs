@@ -18,10 +18,10 @@ internal static class ServerExtensions
         builder.Services.TryAddSingleton(TimeProvider.System);
 
         // On SIGTERM Kestrel stops accepting and in-flight requests get this long to finish (Server:ShutdownTimeout).
-        builder.Services.AddOptions<ServerSettings>().BindConfiguration(ServerSettings.Section).ValidateSelfOnStart();
-        builder.Services.AddOptions<HostOptions>().Configure<IOptions<ServerSettings>>((host, server) =>
+        builder.Services.AddOptions<ServerOptions>().BindConfiguration(ServerOptions.Section).ValidateSelfOnStart();
+        builder.Services.AddOptions<HostOptions>().Configure<IOptions<ServerOptions>>((host, server) =>
             host.ShutdownTimeout = server.Value.ShutdownTimeout);
-        builder.Services.AddOptions<KestrelServerOptions>().Configure<IOptions<ServerSettings>>((options, server) =>
+        builder.Services.AddOptions<KestrelServerOptions>().Configure<IOptions<ServerOptions>>((options, server) =>
         {
             options.AddServerHeader = false;
 
@@ -48,7 +48,7 @@ internal static class ServerExtensions
         });
 
         builder.Services.AddRequestTimeouts();
-        builder.Services.AddOptions<RequestTimeoutOptions>().Configure<IOptions<ServerSettings>>((options, server) =>
+        builder.Services.AddOptions<RequestTimeoutOptions>().Configure<IOptions<ServerOptions>>((options, server) =>
             options.DefaultPolicy = new RequestTimeoutPolicy
             {
                 Timeout = server.Value.RequestTimeout,
@@ -56,10 +56,10 @@ internal static class ServerExtensions
             });
         builder.Services.AddSingleton<LoadShedding>();
 
-        builder.Services.AddOptions<ForwardedHeadersSettings>()
-            .BindConfiguration(ForwardedHeadersSettings.Section)
+        builder.Services.AddOptions<TrustedProxyOptions>()
+            .BindConfiguration(TrustedProxyOptions.Section)
             .ValidateSelfOnStart();
-        builder.Services.AddOptions<ForwardedHeadersOptions>().Configure<IOptions<ForwardedHeadersSettings>>((options, settings) =>
+        builder.Services.AddOptions<ForwardedHeadersOptions>().Configure<IOptions<TrustedProxyOptions>>((options, settings) =>
         {
             options.ForwardedHeaders = ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto;
 
@@ -79,7 +79,7 @@ internal static class ServerExtensions
     public static IApplicationBuilder UseServerDefaults(this IApplicationBuilder app)
     {
         // With no known proxy the middleware is left out: given empty lists it would believe every sender.
-        if (app.ApplicationServices.GetRequiredService<IOptions<ForwardedHeadersSettings>>().Value.KnownProxies.Count > 0)
+        if (app.ApplicationServices.GetRequiredService<IOptions<TrustedProxyOptions>>().Value.KnownProxies.Count > 0)
         {
             app.UseForwardedHeaders();
         }

@@ -3,7 +3,7 @@ using System.ComponentModel.DataAnnotations;
 namespace AccountService.Server;
 
 /// <summary>Settings under <c>Server</c>.</summary>
-internal sealed class ServerSettings : IValidatableObject
+internal sealed class ServerOptions : IValidatableObject
 {
     public const string Section = "Server";
 

@@ -4,7 +4,7 @@ using System.Net;
 namespace AccountService.Server;
 
 /// <summary>Settings under <c>ForwardedHeaders</c>: the gateways whose X-Forwarded-* headers are believed.</summary>
-internal sealed class ForwardedHeadersSettings : IValidatableObject
+internal sealed class TrustedProxyOptions : IValidatableObject
 {
     public const string Section = "ForwardedHeaders";
 

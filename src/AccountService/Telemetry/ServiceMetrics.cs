@@ -1,8 +1,4 @@
 using System.Diagnostics.Metrics;
-using AccountService.Callers;
-using AccountService.Health;
-using AccountService.Redis;
-using Polly.CircuitBreaker;
 
 namespace AccountService.Telemetry;
 
@@ -35,26 +31,10 @@ internal sealed class ServiceMetrics
         _webhookEvents = meter.CreateCounter<long>("accountservice.stripe_webhook_events", description: "Stripe webhook deliveries, by event type and outcome.");
         _idempotentReplays = meter.CreateCounter<long>("accountservice.idempotent_replays", description: "Requests answered with a stored answer for their Idempotency-Key.");
 
-        // Gauges read the components that own the state; a component the host lacks (the operator CLI) has none.
-        if (services.GetService<CallerCache>() is { } callers)
+        // Gauges read the components that own the state, which registered them; a host without one has none.
+        foreach (var gauge in services.GetServices<ServiceGauge>())
         {
-            meter.CreateObservableGauge("accountservice.cached_callers", () => callers.Count, description: "Callers held in memory.");
-            meter.CreateObservableGauge("accountservice.change_listener_up", () => callers.IsListening ? 1 : 0, description: "1 while the change listener is connected, else 0.");
-        }
-
-        if (services.GetService<DatabaseReadinessCheck>() is { } readiness)
-        {
-            meter.CreateObservableGauge("accountservice.ready", () => readiness.Observe() ? 1 : 0, description: "1 while the readiness check passes (the database answers), else 0; a scrape starts a fresh check when the last is over a second old.");
-        }
-
-        if (services.GetService<SharedRedis>() is { } redis)
-        {
-            meter.CreateObservableGauge("accountservice.shared_budgets_up", () => SharedBudgetsUp(redis), description: "1 while rate-limit budgets are shared through Redis, 0 while this replica counts alone; absent without Redis.");
-        }
-
-        if (services.GetService<CircuitBreakerStateProvider>() is { } breaker)
-        {
-            meter.CreateObservableGauge("accountservice.stripe_breaker_open", () => breaker.CircuitState == CircuitState.Closed ? 0 : 1, description: "1 while the Stripe circuit breaker is open or probing, else 0.");
+            meter.CreateObservableGauge(gauge.Name, () => gauge.Observe(services), description: gauge.Description);
         }
     }
 
@@ -78,9 +58,6 @@ internal sealed class ServiceMetrics
     public void WebhookEvent(string type, string outcome) => _webhookEvents.Add(1, new("type", type), new("outcome", outcome));
 
     public void IdempotentReplay() => _idempotentReplays.Add(1);
-
-    private static IEnumerable<Measurement<int>> SharedBudgetsUp(SharedRedis redis) =>
-        redis.Configured ? [new Measurement<int>(redis.Database is null ? 0 : 1)] : [];
 }
 
 /// <summary>How a caller was found.</summary>
