@@ -25,6 +25,11 @@ internal sealed partial class KeyUsageRecorder(
     private readonly ConcurrentDictionary<string, DateTimeOffset> _written = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, DateTimeOffset> _pending = new(StringComparer.Ordinal);
 
+    // One flush at a time: a flush that finds nothing pending while another is writing waits for that one, so a stop
+    // (the host may run StopAsync twice at once) returns only once what was noted is written. Never disposed: it holds
+    // no wait handle, and a stop may still be running when the host disposes its services.
+    private readonly SemaphoreSlim _flushing = new(1, 1);
+
     /// <summary>Notes a use of the key; <paramref name="storedLastUsedAt"/> is what the database held when the key was read.</summary>
     public void Used(string keyId, DateTimeOffset? storedLastUsedAt)
     {
@@ -88,6 +93,19 @@ internal sealed partial class KeyUsageRecorder(
 
     /// <summary>Writes what was noted since the last flush; on failure it is kept for the next one and false is returned.</summary>
     internal async Task<bool> FlushAsync(CancellationToken ct)
+    {
+        await _flushing.WaitAsync(ct);
+        try
+        {
+            return await FlushPendingAsync(ct);
+        }
+        finally
+        {
+            _flushing.Release();
+        }
+    }
+
+    private async Task<bool> FlushPendingAsync(CancellationToken ct)
     {
         if (_pending.IsEmpty)
         {

@@ -10,6 +10,7 @@ using AccountService.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Diagnostics;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Npgsql;
 
 namespace AccountService.Tests.Callers;
@@ -378,17 +379,22 @@ public sealed class CallerCacheTests(PostgresFixture database) : IntegrationTest
     {
         await SeedAccountAsync("acc_1");
         var key = await SeedKeyAsync("acc_1");
-        var factory = Api(("Cache:KeyUsageFlushInterval", "00:01:00"));
+        var factory = Api(("Cache:KeyUsageFlushInterval", "00:01:00"), ("Logging:LogLevel:AccountService.Callers.KeyUsageRecorder", "Debug"));
+        var stopped = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         await using (factory)
         {
             using var client = factory.CreateClient();
             Assert.Equal(HttpStatusCode.OK, await SendAsync(client, $"Bearer {key}"));
             Assert.Null(await LastUsedAtAsync(key));
+            factory.Services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopped.Register(() => stopped.TrySetResult());
         }
 
+        // Disposing the factory stops the host, but the app's own run loop stops it too and may still be running its
+        // hosted services' StopAsync when the dispose returns: wait for the host to report it stopped.
+        await stopped.Task.WaitAsync(TimeSpan.FromSeconds(30));
         Assert.True(
             await LastUsedAtAsync(key) is not null,
-            "not written on shutdown: " + string.Join(" | ", factory.Logs.Where(l => l.Contains("last_used_at", StringComparison.Ordinal))));
+            "not written on shutdown: " + string.Join(" | ", factory.Logs.Where(l => l.Contains("KeyUsageRecorder", StringComparison.Ordinal))));
     }
 
     /// <summary>Runs <see cref="Then"/> once, inside the request, after the first read of an API key has returned its row.</summary>
