@@ -4,7 +4,7 @@ namespace AccountService.Accounts;
 
 internal static class AccountExtensions
 {
-    /// <summary>The account lookup and the source-generated JSON for every wire type.</summary>
+    /// <summary>The account lookup and the source-generated JSON of the account endpoints.</summary>
     public static IHostApplicationBuilder AddAccounts(this IHostApplicationBuilder builder)
     {
         builder.Services.AddSingleton<AccountLookup>();

@@ -2,6 +2,7 @@ using AccountService.Configuration;
 using AccountService.Data;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.DataProtection.KeyManagement;
+using Microsoft.AspNetCore.Http.Json;
 using Microsoft.Extensions.Options;
 
 namespace AccountService.ApiKeys;
@@ -24,6 +25,8 @@ internal static class ApiKeyExtensions
     public static IHostApplicationBuilder AddApiKeys(this IHostApplicationBuilder builder)
     {
         builder.AddApiKeyRules();
+        builder.Services.Configure<JsonOptions>(options =>
+            options.SerializerOptions.TypeInfoResolverChain.Insert(0, ApiKeyJsonContext.Default));
         builder.Services.AddScoped<IdempotencyStore>();
         builder.Services.AddHostedService<IdempotencyPurge>();
 

@@ -1,5 +1,4 @@
 using System.Text.Json;
-using AccountService.Accounts;
 
 namespace AccountService.ApiKeys;
 
@@ -17,7 +16,7 @@ public sealed record CreateApiKeyResponse(string Id, string Name, string Key, Da
     internal static ReplayableJson Answer(NewApiKey key) => new(
         StatusCodes.Status201Created,
         $"{ApiKeyEndpoints.Path}/{key.KeyId}",
-        JsonSerializer.SerializeToUtf8Bytes(From(key), AccountJsonContext.Default.CreateApiKeyResponse),
+        JsonSerializer.SerializeToUtf8Bytes(From(key), ApiKeyJsonContext.Default.CreateApiKeyResponse),
         replayed: false);
 }
 

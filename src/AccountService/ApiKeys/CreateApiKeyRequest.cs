@@ -1,6 +1,5 @@
 using System.Reflection;
 using System.Text.Json;
-using AccountService.Accounts;
 using AccountService.Errors;
 using FluentValidation;
 using FluentValidation.Results;
@@ -65,7 +64,7 @@ public sealed record CreateApiKeyRequest(string Name) : IBindableFromHttpContext
     }
 
     /// <summary>The same request whatever its spacing, property order or unknown properties: what an Idempotency-Key is bound to.</summary>
-    internal byte[] Canonical() => JsonSerializer.SerializeToUtf8Bytes(this, AccountJsonContext.Default.CreateApiKeyRequest);
+    internal byte[] Canonical() => JsonSerializer.SerializeToUtf8Bytes(this, ApiKeyJsonContext.Default.CreateApiKeyRequest);
 
     public static void PopulateMetadata(ParameterInfo parameter, EndpointBuilder builder) =>
         builder.Metadata.Add(new AcceptsMetadata(["application/json"], typeof(CreateApiKeyRequest)));

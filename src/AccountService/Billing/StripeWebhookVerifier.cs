@@ -1,5 +1,5 @@
 using System.Text;
-using AccountService.RateLimiting;
+using AccountService.Server;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Options;
 using Stripe;

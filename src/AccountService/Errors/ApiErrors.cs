@@ -1,5 +1,4 @@
 using System.Globalization;
-using AccountService.Server;
 using Microsoft.Extensions.Options;
 
 namespace AccountService.Errors;
@@ -56,7 +55,6 @@ internal sealed class ApiErrors(IOptions<ErrorOptions> options)
 
         response.StatusCode = status ?? ErrorCodes.Get(code).Status;
         var headers = response.Headers;
-        headers[RequestId.Header] = context.TraceIdentifier;
         headers.CacheControl = "no-store";
         if (RetryAfterFor(response.StatusCode, retryAfter) is { } delay)
         {

@@ -1,4 +1,4 @@
-namespace AccountService.RateLimiting;
+namespace AccountService.Server;
 
 /// <summary>
 /// Endpoint metadata for a route whose requests prove themselves by a signature instead of a bearer credential
