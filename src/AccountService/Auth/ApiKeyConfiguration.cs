@@ -1,4 +1,3 @@
-using AccountService.Accounts;
 using AccountService.Data;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
@@ -22,6 +21,6 @@ internal sealed class ApiKeyConfiguration : IEntityTypeConfiguration<ApiKey>
         // Listing and counting an account's keys (the 10-active-keys limit).
         builder.HasIndex(k => k.AccountId);
 
-        builder.HasOne<Account>().WithMany().HasForeignKey(k => k.AccountId).OnDelete(DeleteBehavior.Cascade);
+        // Its account, and the cascade from it, are configured with the account (AccountConfiguration).
     }
 }
