@@ -35,7 +35,10 @@ public sealed class ClusterTests(PublishedService published) : IClassFixture<Pub
                 using var request = new HttpRequestMessage(HttpMethod.Get, "/v1/accounts/me");
                 request.Headers.TryAddWithoutValidation("Authorization", $"Bearer {cluster.DemoKey}");
                 using var response = await gateway.SendAsync(request);
-                Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+                if (response.StatusCode != HttpStatusCode.OK)
+                {
+                    Assert.Fail($"{(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}\n{cluster.LogTails()}");
+                }
             }
 
             rates = await QueryAsync(prometheus, RequestRate);

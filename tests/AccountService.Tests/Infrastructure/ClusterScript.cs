@@ -84,6 +84,14 @@ internal sealed class ClusterScript : IAsyncDisposable
         return new HttpClient(handler) { BaseAddress = Gateway };
     }
 
+    /// <summary>The last lines of every log the cluster wrote (replicas, gateway, Redis, Prometheus), to explain a failure.</summary>
+    public string LogTails(int lines = 20)
+    {
+        var directory = Path.Combine(_environment["CLUSTER_DIR"], "logs");
+        return string.Join("\n", Directory.GetFiles(directory, "*.log").Order().Select(file =>
+            $"== {Path.GetFileName(file)}\n{string.Join("\n", File.ReadLines(file).TakeLast(lines))}"));
+    }
+
     public async ValueTask DisposeAsync() => await DownAsync(_environment);
 
     private static async Task DownAsync(Dictionary<string, string> environment)
