@@ -24,6 +24,7 @@ internal static class CallerExtensions
             "1 while the change listener is connected, else 0.",
             services => services.GetRequiredService<CallerCache>().IsListening ? 1 : 0);
         builder.Services.AddSingleton<ChangeNotifications>();
+        builder.Services.AddSingleton<CallerQueries>();
         builder.Services.AddSingleton<CallerResolver>();
         builder.Services.AddSingleton<KeyUsageRecorder>();
         builder.Services.AddHostedService(services => services.GetRequiredService<KeyUsageRecorder>());

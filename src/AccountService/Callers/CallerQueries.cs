@@ -1,109 +1,111 @@
 using AccountService.Accounts;
-using AccountService.Billing;
 using AccountService.Data;
-using Microsoft.EntityFrameworkCore;
+using Npgsql;
+using NpgsqlTypes;
 
 namespace AccountService.Callers;
 
 /// <summary>
-/// The reads behind caller resolution, each one compiled query with one round trip. Nothing else in the service reads
-/// <c>api_keys</c> or <c>accounts</c> to answer a request.
+/// The reads behind caller resolution: each one prepared statement on the requests' pool, read straight into the
+/// records the responses use (no context, no change tracking, no second read of a row). Nothing else in the service
+/// reads <c>api_keys</c> or <c>accounts</c> to answer a request.
 /// </summary>
-internal static class CallerQueries
+internal sealed class CallerQueries(NpgsqlDataSource database)
 {
+    private static readonly string KeyWithAccountSql = $"""
+        SELECT k.account_id, k.secret_hash, k.revoked_at IS NOT NULL, k.last_used_at, {AccountRow.Columns("a")}
+        FROM api_keys k JOIN accounts a ON a.id = k.account_id
+        WHERE k.key_id = $1
+        """;
+
+    private static readonly string AccountSql = $"SELECT {AccountRow.Columns("a")} FROM accounts a WHERE a.id = $1";
+
+    // Flat rows of account, app and seat (an account without apps is one row with no app), ordered by app name, then
+    // app id, both in byte order: the same on every database collation, and the order of ix_apps_account_id_name_id.
+    private const string SeatsSql = """
+        SELECT a.status, a.stripe_customer_id, p.id, p.name, s.plan_type, s.status, s.cancel_at_period_end, s.current_period_end
+        FROM accounts a
+        LEFT JOIN apps p ON p.account_id = a.id
+        LEFT JOIN app_subscriptions s ON s.app_id = p.id
+        WHERE a.id = $1
+        ORDER BY p.name COLLATE "C", p.id COLLATE "C"
+        """;
+
     /// <summary>A key by its id (primary key) with its account (primary key), in one statement; null when the id is unknown.</summary>
-    public static Task<KeyWithAccount?> KeyWithAccountAsync(AccountDbContext db, string keyId, CancellationToken ct) =>
-        KeyWithAccountById(db, keyId, ct);
+    public Task<KeyWithAccount?> KeyWithAccountAsync(string keyId, CancellationToken ct) =>
+        ReadAsync(KeyWithAccountSql, new NpgsqlParameter { Value = keyId, NpgsqlDbType = NpgsqlDbType.Char }, ReadKey, ct);
 
     /// <summary>An account by its id, exactly the columns the responses use.</summary>
-    public static Task<AccountRow?> AccountAsync(AccountDbContext db, string accountId, CancellationToken ct) =>
-        AccountById(db, accountId, ct);
+    public Task<AccountRow?> AccountAsync(string accountId, CancellationToken ct) =>
+        ReadAsync(AccountSql, new NpgsqlParameter<string> { TypedValue = accountId }, ReadAccount, ct);
 
     /// <summary>
-    /// The account's Stripe customer and its apps' seats in one query: flat rows of account, app and seat (an account
-    /// without apps is one row with no app), ordered by app name, then app id, both in byte order (the same on every
-    /// database collation). Null when the account does not exist.
+    /// The account's Stripe customer and its apps' seats in one statement, ordered by app name, then app id, in byte
+    /// order. Null when the account does not exist.
     /// </summary>
-    public static async Task<AccountSeats?> SeatsAsync(AccountDbContext db, string accountId, CancellationToken ct)
+    public Task<AccountSeats?> SeatsAsync(string accountId, CancellationToken ct) =>
+        ReadAsync(SeatsSql, new NpgsqlParameter<string> { TypedValue = accountId }, ReadSeatsAsync, ct);
+
+    private async Task<T?> ReadAsync<T>(
+        string sql, NpgsqlParameter parameter, Func<NpgsqlDataReader, CancellationToken, ValueTask<T?>> read, CancellationToken ct)
+        where T : class
     {
-        var rows = await SeatsById(db, accountId).ToListAsync(ct);
-        if (rows.Count == 0)
+        await using var connection = await database.OpenConnectionAsync(ct);
+        try
+        {
+            await using var command = new NpgsqlCommand(sql, connection) { Parameters = { parameter } };
+            // Prepared once per physical connection; later calls find it there and send only Bind and Execute.
+            await command.PrepareAsync(ct);
+            await using var reader = await command.ExecuteReaderAsync(ct);
+            return await read(reader, ct);
+        }
+        catch (Exception ex)
+        {
+            BrokenConnections.Observe(connection, ex);
+            throw;
+        }
+    }
+
+    private static async ValueTask<KeyWithAccount?> ReadKey(NpgsqlDataReader row, CancellationToken ct)
+    {
+        if (!await row.ReadAsync(ct))
         {
             return null;
         }
 
-        var seats = rows
-            .Where(r => r.AppId is not null && r.PlanType is not null)
-            .Select(r => new SeatRow(r.AppId!, r.AppName!, r.PlanType!.Value, r.Status!.Value, r.CancelAtPeriodEnd!.Value, r.CurrentPeriodEnd))
-            .ToList();
-        return new AccountSeats(rows[0].AccountStatus, rows[0].StripeCustomerId, seats);
+        var key = new KeyRecord(
+            row.GetString(0),
+            row.GetFieldValue<byte[]>(1),
+            row.GetBoolean(2),
+            row.IsDBNull(3) ? null : row.GetFieldValue<DateTimeOffset>(3));
+        return new KeyWithAccount(key, AccountRow.Read(row, 4));
     }
 
-    private static readonly Func<AccountDbContext, string, CancellationToken, Task<KeyWithAccount?>> KeyWithAccountById =
-        EF.CompileAsyncQuery((AccountDbContext db, string keyId, CancellationToken ct) =>
-            (from k in db.ApiKeys.AsNoTracking()
-             join a in db.Accounts.AsNoTracking() on k.AccountId equals a.Id
-             where k.KeyId == keyId
-             select new KeyWithAccount(
-                 new KeyRecord(k.AccountId, k.SecretHash, k.RevokedAt != null, k.LastUsedAt),
-                 new AccountRow(
-                     a.Id,
-                     a.Name,
-                     a.Tier,
-                     a.Status,
-                     a.CreatedAt,
-                     a.BillingType,
-                     a.StripeCustomerId,
-                     a.StripeSubscriptionId,
-                     a.AwsCustomerIdentifier,
-                     a.AwsLicenseArn,
-                     a.AwsSubscriptionStatus)))
-            .FirstOrDefault());
+    private static async ValueTask<AccountRow?> ReadAccount(NpgsqlDataReader row, CancellationToken ct) =>
+        await row.ReadAsync(ct) ? AccountRow.Read(row, 0) : null;
 
-    private static readonly Func<AccountDbContext, string, CancellationToken, Task<AccountRow?>> AccountById =
-        EF.CompileAsyncQuery((AccountDbContext db, string accountId, CancellationToken ct) =>
-            db.Accounts.AsNoTracking()
-                .Where(a => a.Id == accountId)
-                .Select(a => new AccountRow(
-                    a.Id,
-                    a.Name,
-                    a.Tier,
-                    a.Status,
-                    a.CreatedAt,
-                    a.BillingType,
-                    a.StripeCustomerId,
-                    a.StripeSubscriptionId,
-                    a.AwsCustomerIdentifier,
-                    a.AwsLicenseArn,
-                    a.AwsSubscriptionStatus))
-                .FirstOrDefault());
+    private static async ValueTask<AccountSeats?> ReadSeatsAsync(NpgsqlDataReader row, CancellationToken ct)
+    {
+        AccountSeats? account = null;
+        while (await row.ReadAsync(ct))
+        {
+            account ??= new AccountSeats(StoredNames.Status.Parse(row.GetString(0)), row.IsDBNull(1) ? null : row.GetString(1), []);
+            if (row.IsDBNull(2) || row.IsDBNull(4))
+            {
+                continue;
+            }
 
-    private static readonly Func<AccountDbContext, string, IAsyncEnumerable<SeatQueryRow>> SeatsById =
-        EF.CompileAsyncQuery((AccountDbContext db, string accountId) =>
-            from a in db.Accounts.AsNoTracking()
-            where a.Id == accountId
-            from app in db.Apps.AsNoTracking().Where(app => app.AccountId == a.Id).DefaultIfEmpty()
-            from seat in db.AppSubscriptions.AsNoTracking().Where(seat => seat.AppId == app!.Id).DefaultIfEmpty()
-            orderby EF.Functions.Collate(app!.Name, "C"), EF.Functions.Collate(app.Id, "C")
-            select new SeatQueryRow(
-                a.Status,
-                a.StripeCustomerId,
-                app.Id,
-                app.Name,
-                (PlanType?)seat!.PlanType,
-                (SubscriptionStatus?)seat.Status,
-                (bool?)seat.CancelAtPeriodEnd,
-                seat.CurrentPeriodEnd));
+            account.Seats.Add(new SeatRow(
+                row.GetString(2),
+                row.GetString(3),
+                StoredNames.PlanType.Parse(row.GetString(4)),
+                StoredNames.SubscriptionStatus.Parse(row.GetString(5)),
+                row.GetBoolean(6),
+                row.IsDBNull(7) ? null : row.GetFieldValue<DateTimeOffset>(7)));
+        }
 
-    private sealed record SeatQueryRow(
-        AccountStatus AccountStatus,
-        string? StripeCustomerId,
-        string? AppId,
-        string? AppName,
-        PlanType? PlanType,
-        SubscriptionStatus? Status,
-        bool? CancelAtPeriodEnd,
-        DateTimeOffset? CurrentPeriodEnd);
+        return account;
+    }
 }
 
 /// <summary>A key and its account, as one statement reads them.</summary>

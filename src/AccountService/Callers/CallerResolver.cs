@@ -13,7 +13,7 @@ namespace AccountService.Callers;
 /// </summary>
 internal sealed partial class CallerResolver(
     CallerCache cache,
-    IServiceScopeFactory scopes,
+    CallerQueries queries,
     ApiKeyHasher hasher,
     KeyUsageRecorder usage,
     ServiceMetrics metrics,
@@ -88,7 +88,7 @@ internal sealed partial class CallerResolver(
         }
 
         var (read, stamp, stale) = await ReadAsync(
-            ChangeNotifications.AccountName(accountId), (db, token) => CallerQueries.AccountAsync(db, accountId, token), state?.Row, ct);
+            ChangeNotifications.AccountName(accountId), token => queries.AccountAsync(accountId, token), state?.Row, ct);
         if (stale)
         {
             return new ResolvedCaller(read!, state);
@@ -118,7 +118,7 @@ internal sealed partial class CallerResolver(
         }
 
         var (read, stamp, stale) = await ReadAsync(
-            ChangeNotifications.SeatsName(accountId), (db, token) => CallerQueries.SeatsAsync(db, accountId, token), state?.Seats, ct);
+            ChangeNotifications.SeatsName(accountId), token => queries.SeatsAsync(accountId, token), state?.Seats, ct);
         if (read is not null && !stale)
         {
             cache.SetSeats(state ?? cache.HoldAccountCaller(accountId), read, stamp);
@@ -135,7 +135,7 @@ internal sealed partial class CallerResolver(
         KeyWithAccount? row;
         try
         {
-            row = await QueryAsync((db, token) => CallerQueries.KeyWithAccountAsync(db, keyId, token), ct);
+            row = await queries.KeyWithAccountAsync(keyId, ct);
             metrics.CallerLookup(CallerLookupResult.Miss);
         }
         catch (Exception ex) when (DatabaseFaults.IsUnavailable(ex) && StaleKey(keyId) is { } stale)
@@ -168,7 +168,7 @@ internal sealed partial class CallerResolver(
     private async Task<AccountRow?> ReadAccountAsync(AccountState state, string accountId, CancellationToken ct)
     {
         var (read, stamp, _) = await ReadAsync(
-            ChangeNotifications.AccountName(accountId), (db, token) => CallerQueries.AccountAsync(db, accountId, token), held: null, ct);
+            ChangeNotifications.AccountName(accountId), token => queries.AccountAsync(accountId, token), held: null, ct);
         if (read is not null)
         {
             cache.SetRow(state, read, stamp);
@@ -183,13 +183,13 @@ internal sealed partial class CallerResolver(
     /// <see cref="CacheOptions.StaleIfError"/>; <c>Stale</c> says so.
     /// </summary>
     private async Task<(T? Value, Stamp Stamp, bool Stale)> ReadAsync<T>(
-        string name, Func<AccountDbContext, CancellationToken, Task<T?>> read, Versioned<T>? held, CancellationToken ct)
+        string name, Func<CancellationToken, Task<T?>> read, Versioned<T>? held, CancellationToken ct)
         where T : class
     {
         var stamp = cache.Begin(name);
         try
         {
-            var value = await QueryAsync(read, ct);
+            var value = await read(ct);
             metrics.CallerLookup(CallerLookupResult.Miss);
             return (value, stamp, false);
         }
@@ -199,13 +199,6 @@ internal sealed partial class CallerResolver(
             LogServedStale(logger, name[0]);
             return (held.Value, stamp, true);
         }
-    }
-
-    private async Task<T?> QueryAsync<T>(Func<AccountDbContext, CancellationToken, Task<T?>> read, CancellationToken ct)
-        where T : class
-    {
-        await using var scope = scopes.CreateAsyncScope();
-        return await read(scope.ServiceProvider.GetRequiredService<AccountDbContext>(), ct);
     }
 
     [LoggerMessage(EventId = 50, Level = LogLevel.Debug, Message = "Database unavailable: answered a caller ({Kind}) from memory")]

@@ -13,6 +13,7 @@ namespace AccountService.Callers;
 internal sealed partial class ChangeListener(
     ChangeNotifications notifications,
     IOptions<DatabaseOptions> database,
+    NpgsqlDataSource requests,
     ILogger<ChangeListener> logger) : BackgroundService
 {
     /// <summary>With no notification for this long, the connection is asked a question to prove it is still there.</summary>
@@ -112,9 +113,8 @@ internal sealed partial class ChangeListener(
         {
             try
             {
-                await using (var pooled = new NpgsqlConnection(connectionString))
+                await using (await requests.OpenConnectionAsync(ct))
                 {
-                    await pooled.OpenAsync(ct);
                 }
 
                 firstOpen ??= DateTime.UtcNow;

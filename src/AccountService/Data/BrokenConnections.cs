@@ -25,22 +25,24 @@ internal sealed class BrokenConnections : DbCommandInterceptor
 
     public static bool Marked(Exception exception) => exception.Data.Contains(Marker);
 
-    public override void CommandFailed(DbCommand command, CommandErrorEventData eventData) => Mark(command, eventData.Exception);
+    public override void CommandFailed(DbCommand command, CommandErrorEventData eventData) =>
+        Observe(command.Connection as NpgsqlConnection, eventData.Exception);
 
     public override Task CommandFailedAsync(DbCommand command, CommandErrorEventData eventData, CancellationToken cancellationToken = default)
     {
-        Mark(command, eventData.Exception);
+        Observe(command.Connection as NpgsqlConnection, eventData.Exception);
         return Task.CompletedTask;
     }
 
-    private static void Mark(DbCommand command, Exception exception)
+    /// <summary>What EF's failed commands go through, and what a read without EF calls when its command fails.</summary>
+    public static void Observe(NpgsqlConnection? connection, Exception exception)
     {
-        var broken = command.Connection is NpgsqlConnection { FullState: var state } && (state & ConnectionState.Broken) != 0;
+        var broken = connection is { FullState: var state } && (state & ConnectionState.Broken) != 0;
         var driverFault = exception is NullReferenceException && exception.TargetSite?.DeclaringType?.Assembly == typeof(NpgsqlConnection).Assembly;
         if (broken || driverFault)
         {
             exception.Data[Marker] = true;
-            if (command.Connection is NpgsqlConnection connection)
+            if (connection is not null)
             {
                 NpgsqlConnection.ClearPool(connection);
             }

@@ -2,12 +2,16 @@ using AccountService.Configuration;
 using AccountService.Health;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
+using Npgsql;
 
 namespace AccountService.Data;
 
 internal static class DataExtensions
 {
-    /// <summary>EF Core on PostgreSQL (pooled contexts) and the database readiness check.</summary>
+    /// <summary>
+    /// The requests' connection pool (one <see cref="NpgsqlDataSource"/>, logging through the host), EF Core on it with
+    /// pooled contexts, and the database readiness check. Caller resolution reads through the same pool without EF.
+    /// </summary>
     public static IHostApplicationBuilder AddAccountData(this IHostApplicationBuilder builder)
     {
         builder.Services.AddOptions<DatabaseOptions>()
@@ -15,13 +19,20 @@ internal static class DataExtensions
                 options.ConnectionString = configuration.GetConnectionString(DatabaseOptions.ConnectionStringName))
             .ValidateSelfOnStart();
 
+        builder.Services.AddSingleton(services =>
+            new NpgsqlDataSourceBuilder(services.GetRequiredService<IOptions<DatabaseOptions>>().Value.EffectiveConnectionString)
+                .UseLoggerFactory(services.GetRequiredService<ILoggerFactory>())
+                .Build());
         builder.Services.AddDbContextPool<AccountDbContext>((services, options) =>
-            options.UseAccountDatabase(services.GetRequiredService<IOptions<DatabaseOptions>>().Value.EffectiveConnectionString));
+            options.UseNpgsql(services.GetRequiredService<NpgsqlDataSource>()).UseAccountConventions());
 
         builder.Services.AddHealthChecks().AddDatabaseReadiness();
         return builder;
     }
 
     public static DbContextOptionsBuilder UseAccountDatabase(this DbContextOptionsBuilder options, string connectionString) =>
-        options.UseNpgsql(connectionString).UseSnakeCaseNamingConvention().AddInterceptors(BrokenConnections.Instance);
+        options.UseNpgsql(connectionString).UseAccountConventions();
+
+    private static DbContextOptionsBuilder UseAccountConventions(this DbContextOptionsBuilder options) =>
+        options.UseSnakeCaseNamingConvention().AddInterceptors(BrokenConnections.Instance);
 }

@@ -252,17 +252,15 @@ public sealed class GetAccountTests(PostgresFixture database) : IntegrationTest(
         }
 
         var settings = _stripe.Settings();
-        settings["Logging:LogLevel:Microsoft.EntityFrameworkCore.Database.Command"] = "Information";
+        settings[DatabaseStatements.Logged.Key] = DatabaseStatements.Logged.Value;
         await using var factory = new AccountApiFactory(Database.ConnectionString, settings);
         using var client = factory.CreateClient();
-        var before = factory.Logs.Count(IsCommand);
+        var before = factory.Logs.Count(DatabaseStatements.Is);
 
         var json = await GetJsonAsync(client, "acc_1");
 
         Assert.Equal(5, json["subscriptions"]!.AsArray().Count);
-        Assert.Single(factory.Logs.Where(IsCommand).Skip(before));
-
-        static bool IsCommand(string line) => line.Contains("Executed DbCommand", StringComparison.Ordinal);
+        Assert.Single(factory.Logs.Where(DatabaseStatements.Is).Skip(before));
     }
 
     [Fact]

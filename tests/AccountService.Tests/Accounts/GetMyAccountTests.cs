@@ -218,17 +218,17 @@ public sealed class GetMyAccountTests(PostgresFixture database, SharedApi api)
         await SeedAccountAsync("acc_db");
         var settings = new Dictionary<string, string?>(TestAuth.JwtSettings())
         {
-            ["Logging:LogLevel:Microsoft.EntityFrameworkCore.Database.Command"] = "Information",
+            [DatabaseStatements.Logged.Key] = DatabaseStatements.Logged.Value,
         };
         await using var factory = new AccountApiFactory(Database.ConnectionString, settings);
         using var client = factory.CreateClient();
         await factory.ListeningAsync();
-        var before = factory.Logs.Count(IsCommand);
+        var before = factory.Logs.Count(DatabaseStatements.IsQuery);
 
         using var response = await client.SendAsync(AuthenticationTests.Request($"Bearer {TestAuth.Jwt("acc_db")}"));
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        var command = Assert.Single(factory.Logs.Where(IsCommand).Skip(before));
+        var command = Assert.Single(factory.Logs.Where(DatabaseStatements.IsQuery).Skip(before));
         Assert.Contains("FROM accounts", command, StringComparison.Ordinal);
         Assert.DoesNotContain("app", command, StringComparison.Ordinal);
     }
@@ -240,24 +240,20 @@ public sealed class GetMyAccountTests(PostgresFixture database, SharedApi api)
         var key = await SeedKeyAsync("acc_db");
         var settings = new Dictionary<string, string?>(TestAuth.JwtSettings())
         {
-            ["Logging:LogLevel:Microsoft.EntityFrameworkCore.Database.Command"] = "Information",
+            [DatabaseStatements.Logged.Key] = DatabaseStatements.Logged.Value,
         };
         await using var factory = new AccountApiFactory(Database.ConnectionString, settings);
         using var client = factory.CreateClient();
         await factory.ListeningAsync();
-        var before = factory.Logs.Count(IsCommand);
+        var before = factory.Logs.Count(DatabaseStatements.IsQuery);
 
         using var response = await client.SendAsync(AuthenticationTests.Request($"Bearer {key}"));
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        var command = Assert.Single(factory.Logs.Where(IsCommand).Skip(before));
+        var command = Assert.Single(factory.Logs.Where(DatabaseStatements.IsQuery).Skip(before));
         Assert.Contains("FROM api_keys", command, StringComparison.Ordinal);
         Assert.Contains("JOIN accounts", command, StringComparison.Ordinal);
     }
-
-    // Statements run for a request; last_used_at is written later, off the request path.
-    private static bool IsCommand(string line) =>
-        line.Contains("Executed DbCommand", StringComparison.Ordinal) && line.Contains("SELECT", StringComparison.Ordinal);
 
     [Fact]
     public async Task MeNeverCallsStripe()

@@ -1,16 +1,15 @@
-using System.Data.Common;
 using System.Diagnostics;
 using System.Net;
 using System.Text.Json.Nodes;
 using AccountService.Accounts;
 using AccountService.Callers;
-using AccountService.Data;
 using AccountService.Tests.Auth;
 using AccountService.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.EntityFrameworkCore.Diagnostics;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
 
 namespace AccountService.Tests.Callers;
@@ -29,7 +28,7 @@ public sealed class CallerCacheTests(PostgresFixture database) : IntegrationTest
         await SeedAccountAsync("acc_db");
         var key = await SeedKeyAsync("acc_db");
         var jwt = TestAuth.Jwt("acc_db");
-        await using var factory = Api(("Logging:LogLevel:Microsoft.EntityFrameworkCore.Database.Command", "Information"));
+        await using var factory = Api(DatabaseStatements.Logged);
         using var client = factory.CreateClient();
         await factory.ListeningAsync();
         foreach (var (authorization, path) in Requests(key, jwt))
@@ -37,13 +36,13 @@ public sealed class CallerCacheTests(PostgresFixture database) : IntegrationTest
             await SendAsync(client, authorization, path);
         }
 
-        var before = factory.Logs.Count(IsQuery);
+        var before = factory.Logs.Count(DatabaseStatements.IsQuery);
         foreach (var (authorization, path) in Requests(key, jwt))
         {
             Assert.Equal(HttpStatusCode.OK, await SendAsync(client, authorization, path));
         }
 
-        Assert.Empty(factory.Logs.Where(IsQuery).Skip(before));
+        Assert.Empty(factory.Logs.Where(DatabaseStatements.IsQuery).Skip(before));
 
         static IEnumerable<(string, string)> Requests(string key, string jwt) =>
         [
@@ -62,15 +61,15 @@ public sealed class CallerCacheTests(PostgresFixture database) : IntegrationTest
         var key = await SeedKeyAsync("acc_1");
         await using var factory = Api(
             ("Cache:KeyUsageFlushInterval", "00:01:00"),
-            ("Logging:LogLevel:Microsoft.EntityFrameworkCore.Database.Command", "Information"));
+            DatabaseStatements.Logged);
         using var client = factory.CreateClient();
         await factory.ListeningAsync();
 
         async Task<int> StatementsAsync(string authorization)
         {
-            var before = factory.Logs.Count(IsStatement);
+            var before = factory.Logs.Count(DatabaseStatements.Is);
             Assert.Equal(HttpStatusCode.OK, await SendAsync(client, authorization));
-            return factory.Logs.Count(IsStatement) - before;
+            return factory.Logs.Count(DatabaseStatements.Is) - before;
         }
 
         var keyMiss = await StatementsAsync($"Bearer {key}");
@@ -215,11 +214,15 @@ public sealed class CallerCacheTests(PostgresFixture database) : IntegrationTest
         var key = await SeedKeyAsync("acc_1");
         var keyId = key[3..11];
         var afterRead = new AfterTheKeyRead();
-        var settings = new Dictionary<string, string?>(TestAuth.JwtSettings()) { ["Cache:StaleIfError"] = "00:05:00" };
+        var settings = new Dictionary<string, string?>(TestAuth.JwtSettings())
+        {
+            ["Cache:StaleIfError"] = "00:05:00",
+            [DatabaseStatements.Logged.Key] = DatabaseStatements.Logged.Value,
+        };
         var factory = new AccountApiFactory(
             proxy.ConnectionString,
             settings,
-            services => services.ConfigureDbContext<AccountDbContext>(options => options.AddInterceptors(afterRead)),
+            services => services.AddSingleton<ILoggerProvider>(afterRead),
             seeOwnWrites: false);
         var client = factory.CreateClient();
         await factory.ListeningAsync();
@@ -353,25 +356,25 @@ public sealed class CallerCacheTests(PostgresFixture database) : IntegrationTest
         var key = await SeedKeyAsync("acc_1");
         await using var factory = Api(
             ("RateLimits:PerIpPerMinute", "3"),
-            ("Logging:LogLevel:Microsoft.EntityFrameworkCore.Database.Command", "Information"));
+            DatabaseStatements.Logged);
         using var client = factory.CreateClient();
         await factory.ListeningAsync();
         Assert.Equal(HttpStatusCode.OK, await SendAsync(client, $"Bearer {key}"));
         var unknownBeforeTheLimit = await SendAsync(client, "Bearer ok_Unknown1_abcdefghijklmnopqrstuvwx");
-        var queriesForAnUnknownKey = factory.Logs.Count(IsQuery);
+        var queriesForAnUnknownKey = factory.Logs.Count(DatabaseStatements.IsQuery);
         for (var i = 0; i < 2; i++)
         {
             await SendAsync(client, "Bearer not-a-key");
         }
 
-        var before = factory.Logs.Count(IsQuery);
+        var before = factory.Logs.Count(DatabaseStatements.IsQuery);
         var unknownPastTheLimit = await SendAsync(client, "Bearer ok_Unknown2_abcdefghijklmnopqrstuvwx");
         var knownPastTheLimit = await SendAsync(client, $"Bearer {key}");
 
         Assert.Equal(HttpStatusCode.Unauthorized, unknownBeforeTheLimit);
         Assert.True(queriesForAnUnknownKey > 0, "an unknown key within the budget is looked up");
         Assert.Equal((HttpStatusCode.TooManyRequests, HttpStatusCode.OK), (unknownPastTheLimit, knownPastTheLimit));
-        Assert.Empty(factory.Logs.Where(IsQuery).Skip(before));
+        Assert.Empty(factory.Logs.Where(DatabaseStatements.IsQuery).Skip(before));
     }
 
     [Fact]
@@ -397,8 +400,12 @@ public sealed class CallerCacheTests(PostgresFixture database) : IntegrationTest
             "not written on shutdown: " + string.Join(" | ", factory.Logs.Where(l => l.Contains("KeyUsageRecorder", StringComparison.Ordinal))));
     }
 
-    /// <summary>Runs <see cref="Then"/> once, inside the request, after the first read of an API key has returned its row.</summary>
-    private sealed class AfterTheKeyRead : DbCommandInterceptor
+    /// <summary>
+    /// Runs <see cref="Then"/> once, inside the request, after the first read of an API key has run: Npgsql logs a
+    /// command as it completes, on the request's own path, so blocking here holds the request between the read and
+    /// whatever it does with the row.
+    /// </summary>
+    private sealed class AfterTheKeyRead : ILoggerProvider, ILogger
     {
         private int _pending = 1;
 
@@ -406,16 +413,26 @@ public sealed class CallerCacheTests(PostgresFixture database) : IntegrationTest
 
         public bool Ran { get; private set; }
 
-        public override async ValueTask<DbDataReader> ReaderExecutedAsync(
-            DbCommand command, CommandExecutedEventData eventData, DbDataReader result, CancellationToken cancellationToken = default)
+        public ILogger CreateLogger(string categoryName) => categoryName == "Npgsql.Command" ? this : NullLogger.Instance;
+
+        public IDisposable? BeginScope<TState>(TState state)
+            where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) => true;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
         {
-            if (Then is { } then && command.CommandText.Contains("FROM api_keys", StringComparison.Ordinal) && Interlocked.Exchange(ref _pending, 0) == 1)
+            var line = formatter(state, exception);
+            if (Then is { } then && DatabaseStatements.Is(line) && line.Contains("FROM api_keys", StringComparison.Ordinal)
+                && Interlocked.Exchange(ref _pending, 0) == 1)
             {
-                await then();
+                then().GetAwaiter().GetResult();
                 Ran = true;
             }
+        }
 
-            return result;
+        public void Dispose()
+        {
         }
     }
 
@@ -451,11 +468,6 @@ public sealed class CallerCacheTests(PostgresFixture database) : IntegrationTest
 
         cache.Maintain();
     }
-
-    private static bool IsStatement(string line) => line.Contains("Executed DbCommand", StringComparison.Ordinal);
-
-    private static bool IsQuery(string line) =>
-        line.Contains("Executed DbCommand", StringComparison.Ordinal) && line.Contains("SELECT", StringComparison.Ordinal);
 
     private static async Task<HttpStatusCode> SendAsync(HttpClient client, string authorization, string path = "/v1/accounts/me")
     {

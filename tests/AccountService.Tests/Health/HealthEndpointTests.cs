@@ -100,7 +100,7 @@ public sealed class HealthEndpointTests(PostgresFixture database, ITestOutputHel
         var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
         var settings = new Dictionary<string, string?>(TestAuth.JwtSettings())
         {
-            ["Logging:LogLevel:Microsoft.EntityFrameworkCore.Database.Command"] = "Information",
+            [DatabaseStatements.Logged.Key] = DatabaseStatements.Logged.Value,
             ["Logging:LogLevel:AccountService.ApiKeys.IdempotencyPurge"] = "Debug",
             ["Logging:LogLevel:AccountService.Billing.ProcessedStripeEvents"] = "Debug",
         };
@@ -141,7 +141,7 @@ public sealed class HealthEndpointTests(PostgresFixture database, ITestOutputHel
     }
 
     private static bool IsCheck(string line) =>
-        line.Contains("Executed DbCommand", StringComparison.Ordinal) && line.Contains("SELECT 1", StringComparison.Ordinal);
+        DatabaseStatements.Is(line) && line.Contains("SELECT 1", StringComparison.Ordinal);
 
     private static bool IsPurgeRound(string line) =>
         line.Contains("AccountService.ApiKeys.IdempotencyPurge", StringComparison.Ordinal)

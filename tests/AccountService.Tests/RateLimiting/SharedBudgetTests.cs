@@ -74,8 +74,8 @@ public sealed class SharedBudgetTests(PostgresFixture database) : IntegrationTes
     {
         await SeedAccountAsync("acc_1");
         await using var redis = await RedisServer.StartAsync();
-        var (a, clientA) = Replica(redis, limit: 30, ("RateLimits:PerIpPerMinute", "5"), ("Logging:LogLevel:Microsoft.EntityFrameworkCore.Database.Command", "Information"));
-        var (b, clientB) = Replica(redis, limit: 30, ("RateLimits:PerIpPerMinute", "5"), ("Logging:LogLevel:Microsoft.EntityFrameworkCore.Database.Command", "Information"));
+        var (a, clientA) = Replica(redis, limit: 30, ("RateLimits:PerIpPerMinute", "5"), DatabaseStatements.Logged);
+        var (b, clientB) = Replica(redis, limit: 30, ("RateLimits:PerIpPerMinute", "5"), DatabaseStatements.Logged);
         await using var _ = a;
         await using var __ = b;
         for (var i = 0; i < 5; i++)
@@ -97,7 +97,7 @@ public sealed class SharedBudgetTests(PostgresFixture database) : IntegrationTes
         Assert.True(lookupsBefore >= 5, $"{lookupsBefore} key lookups while the budget lasted");
 
         static bool IsKeyLookup(string line) =>
-            line.Contains("Executed DbCommand", StringComparison.Ordinal) && line.Contains("api_keys", StringComparison.Ordinal);
+            DatabaseStatements.Is(line) && line.Contains("api_keys", StringComparison.Ordinal);
     }
 
     [Fact]

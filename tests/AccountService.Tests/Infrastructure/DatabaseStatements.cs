@@ -1,0 +1,16 @@
+namespace AccountService.Tests.Infrastructure;
+
+/// <summary>
+/// The statements an app runs on its connection pool, counted from its log: Npgsql logs each one as it completes
+/// (category <c>Npgsql.Command</c>, Information), EF Core's and the caller reads' alike. The change listener's own
+/// connection is not from the pool and is not counted.
+/// </summary>
+internal static class DatabaseStatements
+{
+    /// <summary>The setting that turns the lines on (the service logs <c>Npgsql</c> at Warning).</summary>
+    public static readonly (string Key, string Value) Logged = ("Logging:LogLevel:Npgsql.Command", "Information");
+
+    public static bool Is(string line) => line.Contains("Command execution completed", StringComparison.Ordinal);
+
+    public static bool IsQuery(string line) => Is(line) && line.Contains("SELECT", StringComparison.Ordinal);
+}
