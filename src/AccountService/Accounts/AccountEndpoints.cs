@@ -49,11 +49,10 @@ internal static class AccountEndpoints
     private static async Task<Results<ETaggedJson<RunloopAccountResponse>, ErrorResult>> GetMeAsync(
         [AsParameters] RequestHeaders headers,
         HttpContext context,
-        AccountLookup accounts,
         ApiErrors errors,
         CancellationToken ct)
     {
-        var account = await accounts.FindAsync(context, ct);
+        var account = await context.CallerAccount().AccountAsync(ct);
         if (account is null)
         {
             return errors.Result(ErrorCodes.NotFound, "Account not found.");
@@ -67,12 +66,11 @@ internal static class AccountEndpoints
     private static async Task<Results<Ok<OrbitKitAccountResponse>, ErrorResult>> GetAccountAsync(
         [AsParameters] RequestHeaders headers,
         HttpContext context,
-        AccountLookup accounts,
         IBillingLookup billing,
         ApiErrors errors,
         CancellationToken ct)
     {
-        var account = await accounts.FindSeatsAsync(context, ct);
+        var account = await context.CallerAccount().SeatsAsync(ct);
         if (account is null)
         {
             return errors.Result(ErrorCodes.NotFound, "Account not found.");

@@ -94,12 +94,11 @@ internal static class ApiKeyEndpoints
     private static async Task<Results<Ok<ApiKeyListResponse>, ErrorResult>> ListAsync(
         [AsParameters] RequestHeaders headers,
         HttpContext context,
-        AccountLookup accounts,
         ApiKeyService keys,
         ApiErrors errors,
         CancellationToken ct)
     {
-        if (await accounts.FindAsync(context, ct) is not { } account)
+        if (await context.CallerAccount().AccountAsync(ct) is not { } account)
         {
             return AccountNotFound(errors);
         }

@@ -77,6 +77,14 @@ internal sealed partial class CallerResolver(
         return new KeyResolution(KeyOutcome.Valid, new ResolvedCaller(account, state));
     }
 
+    /// <summary>
+    /// Puts the authenticated caller's account on the request as its <see cref="ICallerAccountFeature"/>: the
+    /// <see cref="ResolvedCaller"/> an API key's authentication left there, else <paramref name="accountId"/>'s account
+    /// (a JWT's), read when first asked for.
+    /// </summary>
+    public void Attach(HttpContext context, string accountId) =>
+        context.Features.Set<ICallerAccountFeature>(new CallerAccount(this, accountId, context.Features.Get<ResolvedCaller>()));
+
     /// <summary>The account with this id (a JWT's subject), or null when there is none.</summary>
     public async ValueTask<ResolvedCaller?> FindAccountAsync(string accountId, CancellationToken ct)
     {

@@ -29,9 +29,10 @@ internal static class RateLimitExtensions
     /// <summary>
     /// Resolves the caller and spends its budget, in one step whose order is the protection: the per-IP gate for failed
     /// credentials is set before any credential is looked up, then bearer authentication runs (the only place it runs:
-    /// no default scheme is set, and authorization reuses this result), then the budget is spent: per account for
-    /// authenticated callers, per client IP for everyone else (missing or failed credentials, unknown routes, wrong
-    /// methods), so guessing keys from one address cannot use up an account's budget. Probes
+    /// no default scheme is set, and authorization reuses this result) and puts the caller's account on the request
+    /// (<see cref="CallerResolver.Attach"/>), then the budget is spent: per account for authenticated callers, per
+    /// client IP for everyone else (missing or failed credentials, unknown routes, wrong methods), so guessing keys from
+    /// one address cannot use up an account's budget. Probes
     /// (<see cref="ProbeMetadata"/>: the health endpoints) are exempt, and so are requests correctly signed for an
     /// <see cref="ISignedEndpoint"/> (Stripe's webhook deliveries).
     /// </summary>
@@ -46,10 +47,13 @@ internal sealed class AccountRateLimiter : IDisposable
     private readonly SharedBudgets _shared;
     private readonly TimeProvider _time;
     private readonly ServiceMetrics _metrics;
+    private readonly CallerResolver _callers;
 
-    public AccountRateLimiter(IOptions<RateLimitOptions> options, SharedBudgets shared, TimeProvider time, ServiceMetrics metrics)
+    public AccountRateLimiter(
+        IOptions<RateLimitOptions> options, SharedBudgets shared, TimeProvider time, ServiceMetrics metrics, CallerResolver callers)
     {
         _metrics = metrics;
+        _callers = callers;
         _options = options.Value;
         _shared = shared;
         _time = time;
@@ -79,11 +83,13 @@ internal sealed class AccountRateLimiter : IDisposable
         var target = IpTarget(context);
         context.Features.Set<CallerResolution>(new FailedCredentialGate(this, target));
 
-        // 2. Resolve the caller: authentication, through the caller resolver.
+        // 2. Resolve the caller: authentication, through the caller resolver; the caller's account goes on the request.
         if (endpoint?.Metadata.GetMetadata<IAuthorizeData>() is not null
             && await context.AuthenticateAsync(AuthSchemes.Bearer) is { Succeeded: true, Principal: { } principal })
         {
-            target = new Target($"account:{principal.GetAccountId()}", "default", _options.PerAccountPerMinute, "account");
+            var accountId = principal.GetAccountId();
+            _callers.Attach(context, accountId);
+            target = new Target($"account:{accountId}", "default", _options.PerAccountPerMinute, "account");
         }
 
         // 3. The budget: the account's for a resolved caller, the IP's for everyone else.
