@@ -34,25 +34,27 @@ internal static class AccountCommands
         };
         runner.SetAction(command, async (context, parsed, ct) =>
         {
-            var input = new AccountInput(
-                parsed.GetValue(id) ?? Ids.NewAccountId(),
-                parsed.GetRequiredValue(name),
-                StoredNames.Tier.Parse(parsed.GetRequiredValue(tier)),
-                StoredNames.Status.Parse(parsed.GetRequiredValue(status)),
-                StoredNames.BillingType.Parse(parsed.GetRequiredValue(billingType)),
-                parsed.GetValue(stripeCustomer),
-                parsed.GetValue(stripeSubscription),
-                parsed.GetValue(awsCustomer),
-                parsed.GetValue(awsLicenseArn),
-                parsed.GetValue(awsStatus));
-            await new AccountInputValidator().ValidateAndThrowAsync(input, ct);
-
-            if (await context.Db.Accounts.AnyAsync(a => a.Id == input.Id, ct))
+            var account = new Account
             {
-                throw new OperatorException($"account {input.Id} already exists");
+                Id = parsed.GetValue(id) ?? Ids.NewAccountId(),
+                Name = parsed.GetRequiredValue(name),
+                Tier = StoredNames.Tier.Parse(parsed.GetRequiredValue(tier)),
+                Status = StoredNames.Status.Parse(parsed.GetRequiredValue(status)),
+                BillingType = StoredNames.BillingType.Parse(parsed.GetRequiredValue(billingType)),
+                StripeCustomerId = parsed.GetValue(stripeCustomer),
+                StripeSubscriptionId = parsed.GetValue(stripeSubscription),
+                AwsCustomerIdentifier = parsed.GetValue(awsCustomer),
+                AwsLicenseArn = parsed.GetValue(awsLicenseArn),
+                AwsSubscriptionStatus = parsed.GetValue(awsStatus),
+            };
+            await new AccountValidator().ValidateAndThrowAsync(account, ct);
+            account.Name = NameRules.NormalizeName(account.Name);
+
+            if (await context.Db.Accounts.AnyAsync(a => a.Id == account.Id, ct))
+            {
+                throw new OperatorException($"account {account.Id} already exists");
             }
 
-            var account = input.ToAccount();
             context.Db.Accounts.Add(account);
             await context.Db.SaveChangesAsync(ct);
             context.Report(AccountOutput.From(account), $"created account {account.Id}");
@@ -101,36 +103,10 @@ internal static class AccountCommands
         return option;
     }
 
-    private sealed record AccountInput(
-        string Id,
-        string Name,
-        AccountTier Tier,
-        AccountStatus Status,
-        BillingType BillingType,
-        string? StripeCustomerId,
-        string? StripeSubscriptionId,
-        string? AwsCustomerIdentifier,
-        string? AwsLicenseArn,
-        string? AwsSubscriptionStatus)
+    /// <summary>The rules an account given on the command line must meet, each reported under its option's name.</summary>
+    private sealed class AccountValidator : AbstractValidator<Account>
     {
-        public Account ToAccount() => new()
-        {
-            Id = Id,
-            Name = NameRules.NormalizeName(Name),
-            Tier = Tier,
-            Status = Status,
-            BillingType = BillingType,
-            StripeCustomerId = StripeCustomerId,
-            StripeSubscriptionId = StripeSubscriptionId,
-            AwsCustomerIdentifier = AwsCustomerIdentifier,
-            AwsLicenseArn = AwsLicenseArn,
-            AwsSubscriptionStatus = AwsSubscriptionStatus,
-        };
-    }
-
-    private sealed class AccountInputValidator : AbstractValidator<AccountInput>
-    {
-        public AccountInputValidator()
+        public AccountValidator()
         {
             RuleFor(a => a.Id).MustBeId().OverridePropertyName("--id");
             RuleFor(a => a.Name).MustBeName(Limits.NameLength).OverridePropertyName("--name");
