@@ -4,7 +4,7 @@
 //
 // META_JSON describes the run (time, commit, machine, caller sets, seeding, warm-up); RUNS_JSONL has one line per wrk
 // run: {"round":1,"callers":"2k","target":"ceiling","wrk":{…the wrk script's WRKJSON…},"rss_kb":N,"peak_rss_kb":N,
-// "stripe_calls":N,"redis_commands":N|null,"cpu_ms":{"app":N,"postgres":N},"db":{"statements":N,"rows_updated":N},
+// "stripe_calls":N,"redis_commands":N|null,"cpu_ms":{"app":N,"postgres":N},"gc_pause_ms":N|null,"db":{"statements":N,"rows_updated":N},
 // "loadavg":"…"}.
 // Per caller set and target the table shows the median of the rounds (requests/s, p50, p99), the ratio to the
 // ceiling on the same caller set, the highest RSS after a run and peak RSS during one, and statements and Redis
@@ -82,6 +82,10 @@ for (const id of ids) {
     db_statements_per_request: per((r) => r.db.statements, 1),
     db_rows_updated_per_request: per((r) => r.db.rows_updated, 1),
     redis_commands_per_request: redis ? per((r) => r.redis_commands, 1) : null,
+    // Share of the run's wall time the process spent paused for GC (median over rounds); null without /metrics.
+    gc_pause_percent: own.every((r) => typeof r.gc_pause_ms === 'number')
+      ? round(median(own.map((r) => r.gc_pause_ms / (r.wrk.duration_us / 1000))) * 100, 2)
+      : null,
   };
 }
 
@@ -136,7 +140,7 @@ writeFileSync(outFile, JSON.stringify(result, null, 2) + '\n');
 
 const header = [
   'callers', 'target', 'req/s (min–max)', '× ceiling', 'p50 ms', 'p99 ms', 'RSS after MB', 'peak RSS MB', 'statements/req',
-  'Redis cmds/req', 'non-2xx', 'sock err', 'Stripe calls', 'app CPU µs/req', 'PG CPU µs/req',
+  'Redis cmds/req', 'non-2xx', 'sock err', 'Stripe calls', 'app CPU µs/req', 'PG CPU µs/req', 'GC pause %',
 ];
 const rows = Object.values(summary).map((s) => [
   s.callers,
@@ -154,6 +158,7 @@ const rows = Object.values(summary).map((s) => [
   String(s.stripe_calls),
   String(Math.round(s.app_cpu_us_per_request)),
   String(Math.round(s.postgres_cpu_us_per_request)),
+  s.gc_pause_percent?.toFixed(2) ?? '-',
 ]);
 const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
 const line = (cells) => cells.map((c, i) => (i < 2 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
