@@ -13,7 +13,7 @@ namespace AccountService.Callers;
 internal sealed class CallerQueries(NpgsqlDataSource database)
 {
     private static readonly string KeyWithAccountSql = $"""
-        SELECT k.account_id, k.secret_hash, k.revoked_at IS NOT NULL, k.last_used_at, {AccountRow.Columns("a")}
+        SELECT k.secret_hash, k.revoked_at IS NOT NULL, k.last_used_at, {AccountRow.Columns("a")}
         FROM api_keys k JOIN accounts a ON a.id = k.account_id
         WHERE k.key_id = $1
         """;
@@ -73,12 +73,13 @@ internal sealed class CallerQueries(NpgsqlDataSource database)
             return null;
         }
 
-        var key = new KeyRecord(
-            row.GetString(0),
-            row.GetFieldValue<byte[]>(1),
-            row.GetBoolean(2),
-            row.IsDBNull(3) ? null : row.GetFieldValue<DateTimeOffset>(3));
-        return new KeyWithAccount(key, AccountRow.Read(row, 4));
+        var secretHash = row.GetFieldValue<byte[]>(0);
+        var revoked = row.GetBoolean(1);
+        DateTimeOffset? lastUsedAt = row.IsDBNull(2) ? null : row.GetFieldValue<DateTimeOffset>(2);
+        var account = AccountRow.Read(row, 3);
+
+        // The key's account id is its account's (the join's): one string held for both.
+        return new KeyWithAccount(new KeyRecord(account.Id, secretHash, revoked, lastUsedAt), account);
     }
 
     private static async ValueTask<AccountRow?> ReadAccount(NpgsqlDataReader row, CancellationToken ct) =>
