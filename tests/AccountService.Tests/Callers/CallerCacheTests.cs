@@ -65,11 +65,16 @@ public sealed class CallerCacheTests(PostgresFixture database) : IntegrationTest
         using var client = factory.CreateClient();
         await factory.ListeningAsync();
 
+        // The statements logged in the request's own scope (its X-Request-Id): not those of work in the background.
         async Task<int> StatementsAsync(string authorization)
         {
-            var before = factory.Logs.Count(DatabaseStatements.Is);
-            Assert.Equal(HttpStatusCode.OK, await SendAsync(client, authorization));
-            return factory.Logs.Count(DatabaseStatements.Is) - before;
+            var requestId = $"statements-{Guid.NewGuid():N}";
+            using var request = new HttpRequestMessage(HttpMethod.Get, "/v1/accounts/me");
+            request.Headers.TryAddWithoutValidation("Authorization", authorization);
+            request.Headers.Add("X-Request-Id", requestId);
+            using var response = await client.SendAsync(request);
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            return DatabaseStatements.InRequest(factory.Logs, requestId).Count();
         }
 
         var keyMiss = await StatementsAsync($"Bearer {key}");

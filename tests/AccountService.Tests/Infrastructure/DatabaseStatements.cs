@@ -13,4 +13,8 @@ internal static class DatabaseStatements
     public static bool Is(string line) => line.Contains("Command execution completed", StringComparison.Ordinal);
 
     public static bool IsQuery(string line) => Is(line) && line.Contains("SELECT", StringComparison.Ordinal);
+
+    /// <summary>The statements run inside the request with this <c>X-Request-Id</c> (every line it logs carries it).</summary>
+    public static IEnumerable<string> InRequest(IEnumerable<string> logs, string requestId) =>
+        logs.Where(line => Is(line) && line.Contains($"RequestId={requestId}", StringComparison.Ordinal));
 }
