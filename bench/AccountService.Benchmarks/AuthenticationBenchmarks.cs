@@ -3,7 +3,6 @@ using System.Text;
 using AccountService.Accounts;
 using AccountService.Auth;
 using AccountService.Data;
-using AccountService.Errors;
 using BenchmarkDotNet.Attributes;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.IdentityModel.JsonWebTokens;

@@ -1,11 +1,12 @@
 using AccountService.Accounts;
+using AccountService.ApiKeys;
 using AccountService.Auth;
 using AccountService.Errors;
 using AccountService.Server;
 using AccountService.Telemetry;
 using Microsoft.AspNetCore.Http.HttpResults;
 
-namespace AccountService.ApiKeys;
+namespace Microsoft.AspNetCore.Builder;
 
 internal static class ApiKeyEndpoints
 {

@@ -1,3 +1,4 @@
+using AccountService.ApiKeys;
 using AccountService.Configuration;
 using AccountService.Data;
 using Microsoft.AspNetCore.DataProtection;
@@ -5,7 +6,7 @@ using Microsoft.AspNetCore.DataProtection.KeyManagement;
 using Microsoft.AspNetCore.Http.Json;
 using Microsoft.Extensions.Options;
 
-namespace AccountService.ApiKeys;
+namespace Microsoft.Extensions.DependencyInjection;
 
 internal static class ApiKeyExtensions
 {

@@ -1,3 +1,4 @@
+using AccountService.Auth;
 using AccountService.Callers;
 using AccountService.Configuration;
 using AccountService.Data;
@@ -9,7 +10,7 @@ using Microsoft.IdentityModel.Protocols;
 using Microsoft.IdentityModel.Protocols.OpenIdConnect;
 using Microsoft.IdentityModel.Tokens;
 
-namespace AccountService.Auth;
+namespace Microsoft.Extensions.DependencyInjection;
 
 internal static class AuthExtensions
 {

@@ -1,8 +1,9 @@
+using AccountService.Callers;
 using AccountService.Configuration;
 using AccountService.Telemetry;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
-namespace AccountService.Callers;
+namespace Microsoft.Extensions.DependencyInjection;
 
 internal static class CallerExtensions
 {
