@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using AccountService.Accounts;
+using AccountService.ApiKeys;
 using AccountService.Auth;
 using AccountService.Data;
 using BenchmarkDotNet.Attributes;

@@ -1,3 +1,4 @@
+using AccountService.Auth;
 using AccountService.Operations;
 
 // With a verb (migrate, accounts, apps, subscriptions, keys, seed-demo, seed-bench, probe, stripe) the binary is the operator CLI.
@@ -31,7 +32,8 @@ app.UseCallerResolution();      // per-IP gate on lookups → bearer authenticat
 app.UseAuthorization();         // reuses the authentication above; must stay after it, or guessed keys reach the database
 app.MapHealthEndpoints();       // /health/live, /health/ready
 app.MapAccountEndpoints();      // /v1/accounts/me, /api/account
-app.MapApiKeyEndpoints();       // /api/api-keys: create (Idempotency-Key), list, revoke; user sessions only
+app.MapApiKeyEndpoints()        // /api/api-keys: create (Idempotency-Key), list, revoke
+    .RequireUserSession();      // user sessions only: a leaked API key cannot make more keys
 app.MapStripeWebhooks();        // /webhooks/stripe: signed events keep seats and cards as Stripe has them
 
 // Every setting is checked before anything starts: an invalid one ends the process with one line naming it, exit 1.

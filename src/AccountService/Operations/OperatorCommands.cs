@@ -1,7 +1,6 @@
 using System.CommandLine;
 using System.Text.RegularExpressions;
 using AccountService.ApiKeys;
-using AccountService.Auth;
 using AccountService.Data;
 using FluentValidation;
 using Microsoft.EntityFrameworkCore;
