@@ -1,9 +1,9 @@
 using System.Security.Cryptography;
 using System.Text;
 using AccountService.Accounts;
+using AccountService.ApiKeys;
 using AccountService.Auth;
 using AccountService.Data;
-using AccountService.Errors;
 using BenchmarkDotNet.Attributes;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.IdentityModel.JsonWebTokens;

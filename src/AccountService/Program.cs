@@ -1,20 +1,5 @@
-using System.Reflection;
-using AccountService.Accounts;
-using AccountService.ApiKeys;
 using AccountService.Auth;
-using AccountService.Billing;
-using AccountService.Callers;
-using AccountService.Configuration;
-using AccountService.Data;
-using AccountService.Errors;
-using AccountService.Health;
-using AccountService.OpenApi;
 using AccountService.Operations;
-using AccountService.RateLimiting;
-using AccountService.Redis;
-using AccountService.Server;
-using AccountService.Telemetry;
-using Microsoft.Extensions.Options;
 
 // With a verb (migrate, accounts, apps, subscriptions, keys, seed-demo, seed-bench, probe, stripe) the binary is the operator CLI.
 if (OperatorCommands.IsCommand(args))
@@ -47,20 +32,9 @@ app.UseCallerResolution();      // per-IP gate on lookups → bearer authenticat
 app.UseAuthorization();         // reuses the authentication above; must stay after it, or guessed keys reach the database
 app.MapHealthEndpoints();       // /health/live, /health/ready
 app.MapAccountEndpoints();      // /v1/accounts/me, /api/account
-app.MapApiKeyEndpoints();       // /api/api-keys: create (Idempotency-Key), list, revoke; user sessions only
+app.MapApiKeyEndpoints()        // /api/api-keys: create (Idempotency-Key), list, revoke
+    .RequireUserSession();      // user sessions only: a leaked API key cannot make more keys
 app.MapStripeWebhooks();        // /webhooks/stripe: signed events keep seats and cards as Stripe has them
 
-try
-{
-    // Every setting checked before anything starts: an invalid one ends the process with one line naming it, exit 1.
-    app.Services.GetService<IStartupValidator>()?.Validate();
-    await app.RunAsync();
-}
-catch (Exception ex) when (Assembly.GetEntryAssembly() == typeof(Program).Assembly && SelfValidation.InvalidSettings(ex) is { } invalid)
-{
-    // Only as the process itself: a program hosting the service in-process (the tests' factory) gets the exception.
-    await Console.Error.WriteLineAsync($"error: {invalid}");
-    return 1;
-}
-
-return 0;
+// Every setting is checked before anything starts: an invalid one ends the process with one line naming it, exit 1.
+return await app.RunWithValidSettingsAsync();

@@ -1,4 +1,3 @@
-using AccountService.Auth;
 using AccountService.Data;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
@@ -30,6 +29,5 @@ internal sealed class AccountConfiguration : IEntityTypeConfiguration<Account>
         builder.Property(a => a.AwsSubscriptionStatus).HasMaxLength(Limits.ExternalIdLength);
 
         builder.HasMany(a => a.Apps).WithOne().HasForeignKey(app => app.AccountId).OnDelete(DeleteBehavior.Cascade);
-        builder.HasMany<ApiKey>().WithOne().HasForeignKey(k => k.AccountId).OnDelete(DeleteBehavior.Cascade);
     }
 }

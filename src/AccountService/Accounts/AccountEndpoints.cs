@@ -1,9 +1,10 @@
+using AccountService.Accounts;
 using AccountService.Billing;
 using AccountService.Errors;
 using AccountService.Server;
 using Microsoft.AspNetCore.Http.HttpResults;
 
-namespace AccountService.Accounts;
+namespace Microsoft.AspNetCore.Builder;
 
 internal static class AccountEndpoints
 {

@@ -1,6 +1,7 @@
+using AccountService.Accounts;
 using Microsoft.AspNetCore.Http.Json;
 
-namespace AccountService.Accounts;
+namespace Microsoft.Extensions.DependencyInjection;
 
 internal static class AccountExtensions
 {

@@ -1,11 +1,11 @@
 using AccountService.Accounts;
-using AccountService.Auth;
+using AccountService.ApiKeys;
 using AccountService.Errors;
 using AccountService.Server;
 using AccountService.Telemetry;
 using Microsoft.AspNetCore.Http.HttpResults;
 
-namespace AccountService.ApiKeys;
+namespace Microsoft.AspNetCore.Builder;
 
 internal static class ApiKeyEndpoints
 {
@@ -13,13 +13,13 @@ internal static class ApiKeyEndpoints
     private const string CreateOperation = "POST " + Path;
 
     /// <summary>
-    /// OrbitKit's self-service keys: create, list, revoke. A user session (JWT) is required: a leaked API key must not
-    /// be able to make more keys, so API-key callers get 403.
+    /// OrbitKit's self-service keys: create, list, revoke. The caller requires a user session (JWT) on the group this
+    /// returns (<c>RequireUserSession</c>, in Program.cs): a leaked API key must not be able to make more keys, so
+    /// API-key callers get 403.
     /// </summary>
-    public static IEndpointRouteBuilder MapApiKeyEndpoints(this IEndpointRouteBuilder endpoints)
+    public static RouteGroupBuilder MapApiKeyEndpoints(this IEndpointRouteBuilder endpoints)
     {
         var keys = endpoints.MapGroup(Path)
-            .RequireUserSession()
             .AddEndpointFilter<AccountAccessFilter>()
             .ProducesApiKeyErrors()
             .WithTags("OrbitKit");
@@ -39,7 +39,7 @@ internal static class ApiKeyEndpoints
             .AddEndpointFilter<ValidationFilter<RequestHeaders>>()
             .WithName("RevokeApiKey")
             .WithSummary("Revoke one of the caller's API keys; it fails on every replica within 100 ms.");
-        return endpoints;
+        return keys;
     }
 
     /// <summary>The failures every key endpoint may answer with, all in the envelope.</summary>
@@ -66,10 +66,15 @@ internal static class ApiKeyEndpoints
         ServiceMetrics metrics,
         CancellationToken ct)
     {
+        if (await context.CallerAccount().AccountAsync(ct) is not { } account)
+        {
+            return AccountNotFound(errors);
+        }
+
         var idempotent = headers.IdempotencyKey is { } idempotencyKey
             ? new IdempotentRequest(idempotencyKey, CreateOperation, request.Canonical())
             : (IdempotentRequest?)null;
-        switch (await keys.CreateAsync(context.User.GetAccountId(), request.Name, idempotent, ct))
+        switch (await keys.CreateAsync(account.Id, request.Name, idempotent, ct))
         {
             case CreateKeyResult.Created { Answer: var answer }:
                 return answer;
@@ -116,7 +121,7 @@ internal static class ApiKeyEndpoints
         CancellationToken ct)
     {
         // Unknown, already revoked and another account's key get the same answer: ids cannot be probed.
-        return await keys.RevokeAsync(id, context.User.GetAccountId(), ct) is RevokeKeyResult.Revoked
+        return await context.CallerAccount().AccountAsync(ct) is { } account && await keys.RevokeAsync(id, account.Id, ct) is RevokeKeyResult.Revoked
             ? TypedResults.NoContent()
             : errors.Result(ErrorCodes.NotFound, "API key not found.");
     }

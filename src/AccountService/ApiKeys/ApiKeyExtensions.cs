@@ -1,3 +1,4 @@
+using AccountService.ApiKeys;
 using AccountService.Configuration;
 using AccountService.Data;
 using Microsoft.AspNetCore.DataProtection;
@@ -5,10 +6,20 @@ using Microsoft.AspNetCore.DataProtection.KeyManagement;
 using Microsoft.AspNetCore.Http.Json;
 using Microsoft.Extensions.Options;
 
-namespace AccountService.ApiKeys;
+namespace Microsoft.Extensions.DependencyInjection;
 
 internal static class ApiKeyExtensions
 {
+    /// <summary>API key hashing (optional pepper from <c>Auth:ApiKeys:Pepper</c>), shared by the CLI and the API.</summary>
+    public static IHostApplicationBuilder AddApiKeyHashing(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<ApiKeyOptions>()
+            .BindConfiguration(ApiKeyOptions.Section)
+            .ValidateSelfOnStart();
+        builder.Services.AddSingleton<ApiKeyHasher>();
+        return builder;
+    }
+
     /// <summary>The rules of API keys (<see cref="ApiKeyService"/>), shared by the CLI and the API. Needs the key hasher.</summary>
     public static IHostApplicationBuilder AddApiKeyRules(this IHostApplicationBuilder builder)
     {
@@ -33,7 +44,6 @@ internal static class ApiKeyExtensions
         builder.Services.AddOptions<KeyRingOptions>()
             .BindConfiguration(KeyRingOptions.Section)
             .ValidateSelfOnStart();
-        builder.Services.AddSingleton<IValidateOptions<KeyRingOptions>, KeyRingOptions.RequiredWithJwts>();
 
         // One application name for every replica, whatever its content root: they share one key ring. Without the
         // setting the encryptor refuses, so a key is never stored in clear.

@@ -1,5 +1,4 @@
 using AccountService.Accounts;
-using AccountService.Auth;
 using AccountService.Data;
 using Microsoft.EntityFrameworkCore;
 

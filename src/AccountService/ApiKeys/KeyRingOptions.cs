@@ -1,6 +1,4 @@
 using System.ComponentModel.DataAnnotations;
-using AccountService.Auth;
-using Microsoft.Extensions.Options;
 
 namespace AccountService.ApiKeys;
 
@@ -35,37 +33,6 @@ internal sealed class KeyRingOptions : IValidatableObject
         if (!Convert.TryFromBase64String(KeyRingKey, bytes, out var length) || length != 32)
         {
             yield return new ValidationResult($"{KeySetting} must be base64 of 32 bytes.", [nameof(KeyRingKey)]);
-        }
-    }
-
-    /// <summary>
-    /// The key is required once API keys can be made over HTTP, which takes a user session (a JWT): only then are
-    /// answers holding secrets stored. Without a JWT key source nothing is encrypted and the key may be left out.
-    /// </summary>
-    internal sealed class RequiredWithJwts(IOptions<JwtOptions> jwt) : IValidateOptions<KeyRingOptions>
-    {
-        public ValidateOptionsResult Validate(string? name, KeyRingOptions options)
-        {
-            if (options.IsSet)
-            {
-                return ValidateOptionsResult.Success;
-            }
-
-            bool jwtsAccepted;
-            try
-            {
-                jwtsAccepted = jwt.Value.HasKeySource;
-            }
-            catch (Exception ex) when (ex is OptionsValidationException or InvalidOperationException)
-            {
-                // Invalid JWT settings stop the start on their own, in their own words.
-                return ValidateOptionsResult.Skip;
-            }
-
-            return jwtsAccepted
-                ? ValidateOptionsResult.Fail(
-                    $"{KeySetting} is required when JWTs are accepted (API keys can then be made over HTTP): base64 of 32 random bytes, the same on every replica.")
-                : ValidateOptionsResult.Success;
         }
     }
 }

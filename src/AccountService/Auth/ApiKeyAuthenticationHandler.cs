@@ -1,4 +1,5 @@
 using System.Text.Encodings.Web;
+using AccountService.ApiKeys;
 using AccountService.Callers;
 using AccountService.Errors;
 using Microsoft.AspNetCore.Authentication;

@@ -1,4 +1,5 @@
-using AccountService.Callers;
+using AccountService.ApiKeys;
+using AccountService.Auth;
 using AccountService.Configuration;
 using AccountService.Data;
 using Microsoft.AspNetCore.Authentication;
@@ -9,20 +10,10 @@ using Microsoft.IdentityModel.Protocols;
 using Microsoft.IdentityModel.Protocols.OpenIdConnect;
 using Microsoft.IdentityModel.Tokens;
 
-namespace AccountService.Auth;
+namespace Microsoft.Extensions.DependencyInjection;
 
 internal static class AuthExtensions
 {
-    /// <summary>API key hashing (optional pepper from <c>Auth:ApiKeys:Pepper</c>), shared by the CLI and the API.</summary>
-    public static IHostApplicationBuilder AddApiKeyHashing(this IHostApplicationBuilder builder)
-    {
-        builder.Services.AddOptions<ApiKeyOptions>()
-            .BindConfiguration(ApiKeyOptions.Section)
-            .ValidateSelfOnStart();
-        builder.Services.AddSingleton<ApiKeyHasher>();
-        return builder;
-    }
-
     /// <summary>
     /// Bearer authentication: a policy scheme sends JWT-shaped tokens to JwtBearer and everything else to the API-key
     /// handler; both end in the same <see cref="AccountPrincipal"/>. No default scheme is set, so only endpoints that
@@ -35,6 +26,12 @@ internal static class AuthExtensions
         builder.Services.AddOptions<JwtOptions>()
             .BindConfiguration(JwtOptions.Section)
             .ValidateSelfOnStart();
+        builder.Services.AddOptions<ValidatedJwtOptions>()
+            .BindConfiguration(ValidatedJwtOptions.Section)
+            .ValidateSelfOnStart();
+
+        // Accepting JWTs lets keys be made over HTTP, whose answers are stored encrypted: the key ring's key is required.
+        builder.Services.AddSingleton<IValidateOptions<KeyRingOptions>, KeyRingRequiredWithJwts>();
 
         builder.Services.AddAuthentication()
             .AddPolicyScheme(AuthSchemes.Bearer, displayName: null, options =>
@@ -43,7 +40,7 @@ internal static class AuthExtensions
             .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(AuthSchemes.ApiKey, _ => { })
             .AddJwtBearer(AuthSchemes.Jwt, _ => { });
         builder.Services.AddSingleton(services => new CachingJsonWebTokenHandler(
-            services.GetRequiredService<IOptions<CacheOptions>>().Value.MaxValidatedJwts,
+            services.GetRequiredService<IOptions<ValidatedJwtOptions>>().Value.MaxValidatedJwts,
             new HashSet<string>([services.GetRequiredService<IOptions<JwtOptions>>().Value.AccountIdClaim], StringComparer.Ordinal),
             services.GetRequiredService<TimeProvider>()));
         builder.Services.AddOptions<JwtBearerOptions>(AuthSchemes.Jwt)

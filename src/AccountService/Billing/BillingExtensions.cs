@@ -1,11 +1,11 @@
+using AccountService.Billing;
 using AccountService.Configuration;
 using AccountService.Redis;
-using AccountService.Telemetry;
 using Microsoft.Extensions.Caching.StackExchangeRedis;
 using Microsoft.Extensions.Options;
 using Stripe;
 
-namespace AccountService.Billing;
+namespace Microsoft.Extensions.DependencyInjection;
 
 internal static class BillingExtensions
 {

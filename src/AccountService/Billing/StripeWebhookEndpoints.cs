@@ -1,11 +1,12 @@
 using System.Text.Json;
+using AccountService.Billing;
 using AccountService.Data;
 using AccountService.Errors;
 using AccountService.Telemetry;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Stripe;
 
-namespace AccountService.Billing;
+namespace Microsoft.AspNetCore.Builder;
 
 internal static class StripeWebhookEndpoints
 {

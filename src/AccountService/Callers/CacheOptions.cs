@@ -2,7 +2,10 @@ using System.ComponentModel.DataAnnotations;
 
 namespace AccountService.Callers;
 
-/// <summary>Settings under <c>Cache</c>: how many callers are kept in memory, and how long they may outlive the database.</summary>
+/// <summary>
+/// Settings under <c>Cache</c>: how many callers are kept in memory, and how long they may outlive the database.
+/// <c>Cache:MaxValidatedJwts</c> is authentication's (<c>ValidatedJwtOptions</c>).
+/// </summary>
 internal sealed class CacheOptions : IValidatableObject
 {
     public const string Section = "Cache";
@@ -12,12 +15,6 @@ internal sealed class CacheOptions : IValidatableObject
     /// seats are held once for all its callers. Beyond it the policy (W-TinyLFU) evicts the callers seen least often.
     /// </summary>
     public int MaxCallers { get; set; } = 100_000;
-
-    /// <summary>
-    /// Validated JWTs remembered (each at most 5 minutes and never past its expiry), so a caller presenting the same
-    /// token again skips the signature check; bounded apart from <see cref="MaxCallers"/>: about 0.6 KB each.
-    /// </summary>
-    public int MaxValidatedJwts { get; set; } = 10_000;
 
     /// <summary>
     /// While the database cannot be reached, known callers are answered from memory for at most this long after
@@ -34,11 +31,6 @@ internal sealed class CacheOptions : IValidatableObject
         if (MaxCallers is < 3 or > 10_000_000)
         {
             yield return new ValidationResult($"{Section}:MaxCallers must be between 3 and 10000000.", [nameof(MaxCallers)]);
-        }
-
-        if (MaxValidatedJwts is < 1 or > 10_000_000)
-        {
-            yield return new ValidationResult($"{Section}:MaxValidatedJwts must be between 1 and 10000000.", [nameof(MaxValidatedJwts)]);
         }
 
         if (StaleIfError < TimeSpan.Zero || StaleIfError > TimeSpan.FromHours(1))

@@ -1,14 +1,15 @@
+using AccountService.Callers;
 using AccountService.Configuration;
 using AccountService.Telemetry;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
-namespace AccountService.Callers;
+namespace Microsoft.Extensions.DependencyInjection;
 
 internal static class CallerExtensions
 {
     /// <summary>
     /// Caller resolution from memory, kept current by the database's change notifications, and the batched
-    /// <c>last_used_at</c> writer. Needs the API key hasher (<c>AddAccountAuth</c>).
+    /// <c>last_used_at</c> writer. Needs the API key hasher (<c>AddApiKeyHashing</c>, which <c>AddAccountAuth</c> calls).
     /// </summary>
     public static IHostApplicationBuilder AddCallers(this IHostApplicationBuilder builder)
     {

@@ -1,5 +1,5 @@
 using AccountService.Accounts;
-using AccountService.Auth;
+using AccountService.ApiKeys;
 using AccountService.Data;
 using AccountService.Telemetry;
 

@@ -1,6 +1,5 @@
 using AccountService.Accounts;
 using AccountService.ApiKeys;
-using AccountService.Auth;
 using AccountService.Billing;
 using Microsoft.AspNetCore.DataProtection.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;

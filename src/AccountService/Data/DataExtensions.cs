@@ -1,10 +1,11 @@
 using AccountService.Configuration;
+using AccountService.Data;
 using AccountService.Health;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Npgsql;
 
-namespace AccountService.Data;
+namespace Microsoft.Extensions.DependencyInjection;
 
 internal static class DataExtensions
 {
@@ -29,10 +30,4 @@ internal static class DataExtensions
         builder.Services.AddHealthChecks().AddDatabaseReadiness();
         return builder;
     }
-
-    public static DbContextOptionsBuilder UseAccountDatabase(this DbContextOptionsBuilder options, string connectionString) =>
-        options.UseNpgsql(connectionString).UseAccountConventions();
-
-    private static DbContextOptionsBuilder UseAccountConventions(this DbContextOptionsBuilder options) =>
-        options.UseSnakeCaseNamingConvention().AddInterceptors(BrokenConnections.Instance);
 }

@@ -1,10 +1,11 @@
 using System.Text.Json;
 using AccountService.Errors;
+using AccountService.Health;
 using AccountService.Server;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 
-namespace AccountService.Health;
+namespace Microsoft.AspNetCore.Builder;
 
 internal static class HealthEndpoints
 {

@@ -1,13 +1,14 @@
 using AccountService.Auth;
+using AccountService.OpenApi;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.OpenApi;
 using Swashbuckle.AspNetCore.SwaggerGen;
 
-namespace AccountService.OpenApi;
+namespace Microsoft.Extensions.DependencyInjection;
 
 internal static class ApiDocsExtensions
 {
-    private const string DocumentName = "v1";
+    internal const string DocumentName = "v1";
     private const string ApiKeyScheme = "apiKey";
     private const string JwtScheme = "jwt";
 
@@ -48,23 +49,6 @@ internal static class ApiDocsExtensions
             options.UseAllOfToExtendReferenceSchemas();
         });
         return builder;
-    }
-
-    public static WebApplication UseApiDocs(this WebApplication app)
-    {
-        var enabled = app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<ApiDocsOptions>>().Value.Enabled
-            ?? app.Environment.IsDevelopment();
-        if (enabled)
-        {
-            app.UseSwagger(options => options.OpenApiVersion = OpenApiSpecVersion.OpenApi3_0);
-            app.UseSwaggerUI(options =>
-            {
-                options.SwaggerEndpoint($"/swagger/{DocumentName}/swagger.json", "AccountService");
-                options.DocumentTitle = "AccountService";
-            });
-        }
-
-        return app;
     }
 
     /// <summary>

@@ -1,7 +1,7 @@
 using System.CommandLine;
 using System.Text;
 using AccountService.Accounts;
-using AccountService.Auth;
+using AccountService.ApiKeys;
 using AccountService.Billing;
 using AccountService.Data;
 using Microsoft.EntityFrameworkCore;

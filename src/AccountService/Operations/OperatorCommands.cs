@@ -1,8 +1,6 @@
 using System.CommandLine;
 using System.Text.RegularExpressions;
 using AccountService.ApiKeys;
-using AccountService.Auth;
-using AccountService.Billing;
 using AccountService.Data;
 using FluentValidation;
 using Microsoft.EntityFrameworkCore;

@@ -1,6 +1,5 @@
 using System.Text.Json;
 using AccountService.ApiKeys;
-using AccountService.Auth;
 using AccountService.Data;
 
 namespace AccountService.Operations;

@@ -1,10 +1,11 @@
 using System.Diagnostics.Metrics;
 using AccountService.Configuration;
 using AccountService.Health;
+using AccountService.Redis;
 using AccountService.Telemetry;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 
-namespace AccountService.Redis;
+namespace Microsoft.Extensions.DependencyInjection;
 
 internal static class RedisExtensions
 {

@@ -1,10 +1,11 @@
+using AccountService.Telemetry;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Npgsql;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
 using OpenTelemetry.Trace;
 
-namespace AccountService.Telemetry;
+namespace Microsoft.Extensions.DependencyInjection;
 
 internal static class TelemetryExtensions
 {

@@ -1,4 +1,5 @@
 using System.Reflection;
+using AccountService.ApiKeys;
 using AccountService.Auth;
 using AccountService.Billing;
 using AccountService.Data;
@@ -137,6 +138,7 @@ public sealed class ComposeFileTests
             (typeof(ErrorOptions), ErrorOptions.Section),
             (typeof(ApiDocsOptions), ApiDocsOptions.Section),
             (typeof(AccountService.Callers.CacheOptions), AccountService.Callers.CacheOptions.Section),
+            (typeof(ValidatedJwtOptions), ValidatedJwtOptions.Section),
         ];
         foreach (var (type, section) in options)
         {

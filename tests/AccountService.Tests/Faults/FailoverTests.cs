@@ -5,7 +5,7 @@ using System.Net;
 using System.Security.Cryptography;
 using System.Text;
 using AccountService.Accounts;
-using AccountService.Auth;
+using AccountService.ApiKeys;
 using AccountService.Data;
 using AccountService.Tests.ApiKeys;
 using AccountService.Tests.Infrastructure;

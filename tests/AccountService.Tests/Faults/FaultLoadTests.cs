@@ -4,7 +4,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using AccountService.Accounts;
-using AccountService.Auth;
+using AccountService.ApiKeys;
 using AccountService.Billing;
 using AccountService.Tests.Auth;
 using AccountService.Tests.Deployment;

@@ -1,4 +1,4 @@
-namespace AccountService.Auth;
+namespace AccountService.ApiKeys;
 
 /// <summary>
 /// An API key row: the key id finds it, the secret is kept only as a hash.

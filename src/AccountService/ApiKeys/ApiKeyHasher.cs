@@ -2,7 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using Microsoft.Extensions.Options;
 
-namespace AccountService.Auth;
+namespace AccountService.ApiKeys;
 
 /// <summary>
 /// Hashes API key secrets: SHA-256, or HMAC-SHA-256 keyed with the server-side pepper when one is configured,

@@ -1,6 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 
-namespace AccountService.Auth;
+namespace AccountService.ApiKeys;
 
 /// <summary>Settings under <c>Auth:ApiKeys</c>.</summary>
 internal sealed class ApiKeyOptions : IValidatableObject

@@ -1,7 +1,7 @@
 using System.Diagnostics.CodeAnalysis;
 using AccountService.Data;
 
-namespace AccountService.Auth;
+namespace AccountService.ApiKeys;
 
 /// <summary>
 /// The OrbitKit API key format <c>ok_&lt;8-char key id&gt;_&lt;24-char secret&gt;</c>. The <c>ok_</c> prefix lets

@@ -1,8 +1,9 @@
+using AccountService.Accounts;
 using AccountService.Data;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
 
-namespace AccountService.Auth;
+namespace AccountService.ApiKeys;
 
 internal sealed class ApiKeyConfiguration : IEntityTypeConfiguration<ApiKey>
 {
@@ -21,6 +22,7 @@ internal sealed class ApiKeyConfiguration : IEntityTypeConfiguration<ApiKey>
         // Listing and counting an account's keys (the 10-active-keys limit).
         builder.HasIndex(k => k.AccountId);
 
-        // Its account, and the cascade from it, are configured with the account (AccountConfiguration).
+        // A key belongs to one account and goes with it.
+        builder.HasOne<Account>().WithMany().HasForeignKey(k => k.AccountId).OnDelete(DeleteBehavior.Cascade);
     }
 }
