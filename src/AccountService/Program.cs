@@ -11,16 +11,16 @@ var builder = WebApplication.CreateBuilder(args);
 
 builder.AddServerDefaults();    // Kestrel limits, forwarded headers from known proxies only, the clock
 builder.AddErrorEnvelope();     // one {"error":{…}} body for every failure; request validators
-builder.AddAccountData();       // EF Core on PostgreSQL + readiness check
+builder.AddAccountData();       // one PostgreSQL pool for EF Core and the caller reads; readiness check
 builder.AddAccountAuth();       // Bearer: OrbitKit API keys and JWTs end in the same principal
 builder.AddCallers();           // known callers from memory, kept current by the database's change notifications
 builder.AddSharedRedis();       // optional Redis (ConnectionStrings:Redis): budgets and cards shared by replicas
 builder.AddAccountRateLimits(); // per account, or per IP without a valid credential; IETF RateLimit headers
 builder.AddBilling();           // Stripe card lookup: per-customer cache, breaker and time budget, last known cards
-builder.AddAccounts();          // account lookup, source-generated JSON
+builder.AddAccounts();          // source-generated JSON of the account endpoints
 builder.AddApiKeys();           // key rules shared with the CLI, Idempotency-Key store, key ring in PostgreSQL encrypted with DataProtection:KeyRingKey
 builder.AddApiDocs();           // Swashbuckle document and Swagger UI (OpenApi:Enabled; on in Development)
-builder.AddTelemetry();         // OpenTelemetry over OTLP when OTEL_EXPORTER_OTLP_ENDPOINT is set
+builder.AddTelemetry();         // /metrics for Prometheus on Metrics:Url; OTLP when OTEL_EXPORTER_OTLP_ENDPOINT is set
 
 var app = builder.Build();
 
@@ -28,7 +28,7 @@ app.UseServerDefaults();        // forwarded headers, X-Request-Id, nosniff and 
 app.UseErrorEnvelope();         // exception handler, then envelopes for empty error responses
 app.UseRequestBounds();         // Server:RequestTimeout (queueing included), then load shedding; 503s in the envelope
 app.UseApiDocs();               // /swagger and /swagger/v1/swagger.json when enabled
-app.UseCallerResolution();      // per-IP gate on lookups → bearer authentication, once → the account's (or IP's) budget
+app.UseCallerResolution();      // per-IP gate on lookups → bearer authentication, once → the caller's account → its budget
 app.UseAuthorization();         // reuses the authentication above; must stay after it, or guessed keys reach the database
 app.MapHealthEndpoints();       // /health/live, /health/ready
 app.MapAccountEndpoints();      // /v1/accounts/me, /api/account
