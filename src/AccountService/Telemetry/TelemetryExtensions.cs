@@ -12,10 +12,11 @@ internal static class TelemetryExtensions
     public const string EndpointSetting = "OTEL_EXPORTER_OTLP_ENDPOINT";
 
     /// <summary>
-    /// Metrics of ASP.NET Core, outgoing HTTP (Stripe), Npgsql and the service's own (<see cref="ServiceMetrics"/>):
-    /// served for Prometheus on <c>Metrics:Url</c> (<see cref="MetricsListener"/>; an empty setting turns it off), and
-    /// with traces exported over OTLP when <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> is set. The OTLP exporter reads the other
-    /// standard <c>OTEL_*</c> settings (protocol, headers, service name) itself. With neither, nothing is collected.
+    /// Metrics of ASP.NET Core, outgoing HTTP (Stripe), Npgsql, the runtime (GC, memory) and the service's own
+    /// (<see cref="ServiceMetrics"/>): served for Prometheus on <c>Metrics:Url</c> (<see cref="MetricsListener"/>; an
+    /// empty setting turns it off), and with traces exported over OTLP when <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> is set.
+    /// The OTLP exporter reads the other standard <c>OTEL_*</c> settings (protocol, headers, service name) itself. With
+    /// neither, nothing is collected.
     /// </summary>
     public static IHostApplicationBuilder AddTelemetry(this IHostApplicationBuilder builder)
     {
@@ -35,6 +36,7 @@ internal static class TelemetryExtensions
                     .AddAspNetCoreInstrumentation()
                     .AddHttpClientInstrumentation()
                     .AddMeter("Npgsql")
+                    .AddMeter("System.Runtime")
                     .AddMeter(ServiceMetrics.MeterName);
                 if (otlp)
                 {

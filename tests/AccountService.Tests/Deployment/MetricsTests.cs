@@ -42,6 +42,7 @@ public sealed class MetricsTests(PostgresFixture database) : IntegrationTest(dat
         Assert.Equal(1, Value(text, "accountservice_change_listener_up"));
         Assert.Equal(0, Value(text, "accountservice_stripe_breaker_open"));
         Assert.Contains(Samples(text), s => s.Labels.Contains("otel_scope_name=\"Npgsql\"", StringComparison.Ordinal));
+        Assert.Contains("dotnet_gc_pause_time_seconds_total", text, StringComparison.Ordinal);
 
         // Without Redis there is nothing to report about sharing budgets.
         Assert.DoesNotContain("accountservice_shared_budgets_up", text, StringComparison.Ordinal);
