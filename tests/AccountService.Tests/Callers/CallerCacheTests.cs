@@ -214,7 +214,7 @@ public sealed class CallerCacheTests(PostgresFixture database) : IntegrationTest
         var key = await SeedKeyAsync("acc_1");
         var keyId = key[3..11];
         var afterRead = new AfterTheKeyRead();
-        var settings = new Dictionary<string, string?>(TestAuth.JwtSettings())
+        var settings = new Dictionary<string, string?>
         {
             ["Cache:StaleIfError"] = "00:05:00",
             [DatabaseStatements.Logged.Key] = DatabaseStatements.Logged.Value,
@@ -440,13 +440,8 @@ public sealed class CallerCacheTests(PostgresFixture database) : IntegrationTest
 
     private static AccountApiFactory Api(string connectionString, params (string Key, string Value)[] settings)
     {
-        var all = new Dictionary<string, string?>(TestAuth.JwtSettings());
-        foreach (var (name, value) in settings)
-        {
-            all[name] = value;
-        }
-
-        return new AccountApiFactory(connectionString, all, seeOwnWrites: false);
+        var overrides = settings.ToDictionary(s => s.Key, s => (string?)s.Value);
+        return new AccountApiFactory(connectionString, overrides, seeOwnWrites: false);
     }
 
     /// <summary>Holds <paramref name="count"/> made-up callers, each an API key of its own account.</summary>

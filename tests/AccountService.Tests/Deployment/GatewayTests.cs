@@ -191,7 +191,7 @@ public sealed class GatewayTests(PostgresFixture database) : IntegrationTest(dat
 
     private AccountApiFactory Replica(bool logRequests = false)
     {
-        var settings = new Dictionary<string, string?>(TestAuth.JwtSettings()) { ["ForwardedHeaders:KnownProxies:0"] = "127.0.0.1" };
+        var settings = new Dictionary<string, string?> { ["ForwardedHeaders:KnownProxies:0"] = "127.0.0.1" };
         if (logRequests)
         {
             // Each replica's request log says which one answered; the loops that read it must not be cut short by

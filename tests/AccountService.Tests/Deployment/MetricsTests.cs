@@ -5,7 +5,6 @@ using AccountService.Telemetry;
 using AccountService.Tests.ApiKeys;
 using AccountService.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Time.Testing;
 using OpenTelemetry.Metrics;
 
@@ -81,7 +80,7 @@ public sealed class MetricsTests(PostgresFixture database) : IntegrationTest(dat
 
         // A clock that does not move: every request falls in the same rate-limit window.
         var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
-        await using var factory = Api(services => services.Replace(ServiceDescriptor.Singleton<TimeProvider>(clock)), ("RateLimits:PerIpPerMinute", "4"));
+        await using var factory = Api(clock, ("RateLimits:PerIpPerMinute", "4"));
         using var client = factory.CreateClient();
         await factory.ListeningAsync();
         Assert.Equal(HttpStatusCode.OK, await GetAsync(client, "/v1/accounts/me", key));
@@ -124,7 +123,7 @@ public sealed class MetricsTests(PostgresFixture database) : IntegrationTest(dat
         await SeedAccountAsync("acc_1");
         var key = await SeedKeyAsync("acc_1");
         await using var proxy = PostgresProxy.Start(Database.ConnectionString);
-        var settings = new Dictionary<string, string?>(TestAuth.JwtSettings()) { ["Metrics:Url"] = OwnPort };
+        var settings = new Dictionary<string, string?> { ["Metrics:Url"] = OwnPort };
         await using var factory = new AccountApiFactory(proxy.ConnectionString, settings, seeOwnWrites: false);
         using var client = factory.CreateClient();
         await factory.ListeningAsync();
@@ -150,7 +149,7 @@ public sealed class MetricsTests(PostgresFixture database) : IntegrationTest(dat
     public async Task TheReadyGaugeReadsZeroWhileTheDatabaseIsAwayAndOneOnceItIsBack()
     {
         await using var proxy = PostgresProxy.Start(Database.ConnectionString);
-        var settings = new Dictionary<string, string?>(TestAuth.JwtSettings()) { ["Metrics:Url"] = OwnPort };
+        var settings = new Dictionary<string, string?> { ["Metrics:Url"] = OwnPort };
         await using var factory = new AccountApiFactory(proxy.ConnectionString, settings, seeOwnWrites: false);
         using var client = factory.CreateClient();
         await factory.ListeningAsync();
@@ -210,7 +209,7 @@ public sealed class MetricsTests(PostgresFixture database) : IntegrationTest(dat
         await SeedAccountAsync("acc_1");
         var key = await SeedKeyAsync("acc_1");
         await using var redis = await RedisServer.StartAsync();
-        await using var factory = Api(("ConnectionStrings:Redis", redis.ConnectionString));
+        await using var factory = new AccountApiFactory(Database.ConnectionString, new Dictionary<string, string?> { ["Metrics:Url"] = OwnPort }, redis: redis);
         using var client = factory.CreateClient();
         Assert.Equal(HttpStatusCode.OK, await GetAsync(client, "/v1/accounts/me", key));
         Assert.Equal(1, Value(await ScrapeAsync(factory), "accountservice_shared_budgets_up"));
@@ -228,7 +227,7 @@ public sealed class MetricsTests(PostgresFixture database) : IntegrationTest(dat
         await using var stripe = await StripeStub.StartAsync();
         await SeedAccountAsync("acc_1", a => a.StripeCustomerId = "cus_1");
         stripe.Customer("cus_1").DefaultCard = new StubCard("pm_1", "visa", "4242", 12, 2030);
-        var settings = StripeEvents.Settings(stripe);
+        var settings = stripe.Settings(webhooks: true);
         settings["Metrics:Url"] = OwnPort;
         await using var factory = new AccountApiFactory(Database.ConnectionString, settings);
         using var client = factory.CreateClient();
@@ -260,17 +259,18 @@ public sealed class MetricsTests(PostgresFixture database) : IntegrationTest(dat
         Assert.Equal(1, Delta(before, after, "accountservice_idempotent_replays_total"));
     }
 
-    private AccountApiFactory Api(params (string Key, string Value)[] settings) => Api(services: null, settings);
+    private AccountApiFactory Api(params (string Key, string Value)[] settings) => Api(clock: null, settings);
 
-    private AccountApiFactory Api(Action<IServiceCollection>? services, params (string Key, string Value)[] settings)
+    // With its own metrics listener, which the test apps otherwise go without.
+    private AccountApiFactory Api(TimeProvider? clock, params (string Key, string Value)[] settings)
     {
-        var all = new Dictionary<string, string?>(TestAuth.JwtSettings()) { ["Metrics:Url"] = OwnPort };
+        var all = new Dictionary<string, string?> { ["Metrics:Url"] = OwnPort };
         foreach (var (name, value) in settings)
         {
             all[name] = value;
         }
 
-        return new AccountApiFactory(Database.ConnectionString, all, services);
+        return new AccountApiFactory(Database.ConnectionString, all, clock: clock);
     }
 
     private static async Task<HttpStatusCode> GetAsync(HttpClient client, string path, string credential)

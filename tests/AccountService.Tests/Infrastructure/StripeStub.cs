@@ -29,13 +29,25 @@ internal sealed class StripeStub : IAsyncDisposable
     /// <summary>When set, every call fails this way, whoever the customer.</summary>
     public StubOutage Outage { get; set; }
 
-    /// <summary>Settings pointing the service at this stub.</summary>
-    public Dictionary<string, string?> Settings(TimeSpan? timeBudget = null) => new(TestAuth.JwtSettings())
+    /// <summary>
+    /// Settings pointing the service (or a command) at this stub; with <paramref name="webhooks"/> it also accepts
+    /// deliveries signed with <see cref="StripeEvents.Secret"/>.
+    /// </summary>
+    public Dictionary<string, string?> Settings(TimeSpan? timeBudget = null, bool webhooks = false)
     {
-        ["Stripe:SecretKey"] = "sk_test_stub",
-        ["Stripe:ApiBase"] = BaseUrl,
-        ["Stripe:TimeBudget"] = (timeBudget ?? TimeSpan.FromSeconds(2)).ToString("c", null),
-    };
+        var settings = new Dictionary<string, string?>
+        {
+            ["Stripe:SecretKey"] = "sk_test_stub",
+            ["Stripe:ApiBase"] = BaseUrl,
+            ["Stripe:TimeBudget"] = (timeBudget ?? TimeSpan.FromSeconds(2)).ToString("c", null),
+        };
+        if (webhooks)
+        {
+            settings["Stripe:WebhookSecret"] = StripeEvents.Secret;
+        }
+
+        return settings;
+    }
 
     public StubCustomer Customer(string id) => _customers.GetOrAdd(id, key => new StubCustomer(key));
 

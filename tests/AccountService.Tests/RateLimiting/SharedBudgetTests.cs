@@ -191,9 +191,8 @@ public sealed class SharedBudgetTests(PostgresFixture database) : IntegrationTes
 
     private (AccountApiFactory Factory, HttpClient Client) Replica(RedisServer redis, int limit, bool realClock, params (string Key, string Value)[] more)
     {
-        var settings = new Dictionary<string, string?>(TestAuth.JwtSettings())
+        var settings = new Dictionary<string, string?>
         {
-            ["ConnectionStrings:Redis"] = redis.ConnectionString,
             ["RateLimits:PerAccountPerMinute"] = limit.ToString(System.Globalization.CultureInfo.InvariantCulture),
         };
         foreach (var (name, value) in more)
@@ -201,16 +200,7 @@ public sealed class SharedBudgetTests(PostgresFixture database) : IntegrationTes
             settings[name] = value;
         }
 
-        var factory = new AccountApiFactory(
-            Database.ConnectionString,
-            settings,
-            services =>
-            {
-                if (!realClock)
-                {
-                    services.Replace(ServiceDescriptor.Singleton<TimeProvider>(_clock));
-                }
-            });
+        var factory = new AccountApiFactory(Database.ConnectionString, settings, clock: realClock ? null : _clock, redis: redis);
         return (factory, factory.StartKestrel());
     }
 
