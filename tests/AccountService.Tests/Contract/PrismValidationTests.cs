@@ -198,17 +198,14 @@ public sealed class PrismValidationTests(PostgresFixture database) : StripeTest(
     private async Task HealthAsync(HttpClient client, HttpClient direct, HttpStatusCode expected)
     {
         // Readiness is checked at most once a second; wait until the service itself says what is expected.
-        for (var tries = 0; ; tries++)
-        {
-            using var probe = await direct.GetAsync("/health/ready");
-            if (probe.StatusCode == expected)
+        await Signals.WaitUntilAsync(
+            async () =>
             {
-                break;
-            }
-
-            Assert.True(tries < 100, $"/health/ready never answered {expected}");
-            await Task.Delay(100);
-        }
+                using var probe = await direct.GetAsync("/health/ready");
+                return probe.StatusCode == expected;
+            },
+            TimeSpan.FromSeconds(10),
+            $"/health/ready answers {expected}");
 
         await CheckAsync(client, "GET /health/live", HttpStatusCode.OK, "up", new HttpRequestMessage(HttpMethod.Get, "/health/live"));
         await CheckAsync(client, "GET /health/ready", expected, "database", new HttpRequestMessage(HttpMethod.Get, "/health/ready"), expected == HttpStatusCode.OK ? null : "SERVICE_UNAVAILABLE");

@@ -290,23 +290,22 @@ public sealed class MetricsTests(PostgresFixture database) : IntegrationTest(dat
     /// <summary>Scrapes (doing <paramref name="between"/> before each) until <paramref name="condition"/> holds; the scrape that showed it.</summary>
     private static async Task<string> UntilAsync(AccountApiFactory factory, Func<string, bool> condition, Func<Task>? between = null, TimeSpan? limit = null)
     {
-        var deadline = DateTime.UtcNow + (limit ?? TimeSpan.FromSeconds(10));
-        while (true)
-        {
-            if (between is not null)
+        var text = "";
+        await Signals.WaitUntilAsync(
+            async () =>
             {
-                await between();
-            }
+                if (between is not null)
+                {
+                    await between();
+                }
 
-            var text = await ScrapeAsync(factory);
-            if (condition(text))
-            {
-                return text;
-            }
-
-            Assert.True(DateTime.UtcNow < deadline, $"the metrics did not show the expected state in time:\n{text}");
-            await Task.Delay(50);
-        }
+                text = await ScrapeAsync(factory);
+                return condition(text);
+            },
+            limit ?? TimeSpan.FromSeconds(10),
+            "the metrics show the expected state",
+            () => text);
+        return text;
     }
 
     /// <summary>Whether a sample named <paramref name="name"/> is present and reads <paramref name="expected"/>: an absent gauge reads nothing.</summary>

@@ -128,15 +128,8 @@ internal sealed class AccountApiFactory(
     internal Task SeenAllChangesAsync() => ChangeBarrier.PassAsync(Callers, Notifications, connectionString);
 
     /// <summary>Waits (bounded) until the app's change listener is connected, so known callers are served from memory.</summary>
-    internal async Task ListeningAsync()
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(10);
-        while (!Callers.IsListening)
-        {
-            Assert.True(DateTime.UtcNow < deadline, "the change listener did not connect within 10 s");
-            await Task.Delay(10);
-        }
-    }
+    internal Task ListeningAsync() =>
+        Signals.WaitUntilAsync(() => Callers.IsListening, TimeSpan.FromSeconds(10), "the change listener is connected");
 
     protected override IHost CreateHost(IHostBuilder builder)
     {
@@ -144,12 +137,7 @@ internal sealed class AccountApiFactory(
 
         // Known callers come from memory only once the listener is connected; without a database it never is.
         var cache = host.Services.GetRequiredService<CallerCache>();
-        var deadline = DateTime.UtcNow.AddSeconds(5);
-        while (!cache.IsListening && DateTime.UtcNow < deadline)
-        {
-            Thread.Sleep(5);
-        }
-
+        Signals.HoldsWithinAsync(() => Task.FromResult(cache.IsListening), TimeSpan.FromSeconds(5)).GetAwaiter().GetResult();
         return host;
     }
 

@@ -57,14 +57,8 @@ internal sealed class StripeStub : IAsyncDisposable
     public int CallsFor(string customerId) => Calls.Count(c => c.Contains($"/v1/customers/{customerId}", StringComparison.Ordinal));
 
     /// <summary>Waits until Stripe has been called for the customer more than <paramref name="seen"/> times.</summary>
-    public async Task WaitForCallAsync(string customerId, int seen)
-    {
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        while (CallsFor(customerId) <= seen)
-        {
-            await Task.Delay(10, timeout.Token);
-        }
-    }
+    public Task WaitForCallAsync(string customerId, int seen) =>
+        Signals.WaitUntilAsync(() => CallsFor(customerId) > seen, TimeSpan.FromSeconds(30), $"Stripe is called for {customerId} more than {seen} times");
 
     public static async Task<StripeStub> StartAsync()
     {

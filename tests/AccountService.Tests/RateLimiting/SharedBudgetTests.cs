@@ -204,15 +204,10 @@ public sealed class SharedBudgetTests(PostgresFixture database) : IntegrationTes
         return (factory, factory.StartKestrel());
     }
 
-    private static async Task SharingAgainAsync(AccountApiFactory replica)
+    private static Task SharingAgainAsync(AccountApiFactory replica)
     {
         var redis = replica.Services.GetRequiredService<SharedRedis>();
-        var deadline = DateTime.UtcNow.AddSeconds(15);
-        while (redis.Database is null)
-        {
-            Assert.True(DateTime.UtcNow < deadline, "the replica did not reconnect to Redis within 15 s");
-            await Task.Delay(50);
-        }
+        return Signals.WaitUntilAsync(() => redis.Database is not null, TimeSpan.FromSeconds(15), "the replica is connected to Redis again");
     }
 
     private static Task<HttpResponseMessage> SendAsync(HttpClient client, string key, string path = "/v1/accounts/me") =>
