@@ -30,7 +30,7 @@ public sealed class StripeBreakerTests(PostgresFixture database, ITestOutputHelp
         await SeedCustomerAsync("slow", Visa);
         await SeedCustomerAsync("healthy", Visa);
         Stripe.Customer("cus_slow").Delay = TimeSpan.FromSeconds(5);
-        await using var factory = new AccountApiFactory(Database.ConnectionString, Settings(TimeSpan.FromMilliseconds(500), minimumThroughput: 2));
+        await using var factory = new AccountApiFactory(Database.ConnectionString, Stripe.BreakerSettings(TimeSpan.FromMilliseconds(500), minimumThroughput: 2));
         using var client = factory.CreateClient();
 
         var slow = await GetAsync(client, "slow");
@@ -49,7 +49,7 @@ public sealed class StripeBreakerTests(PostgresFixture database, ITestOutputHelp
         await SeedCustomerAsync("healthy", Visa);
         var failing = Stripe.Customer("cus_failing");
         failing.FailuresLeft = int.MaxValue;
-        await using var factory = new AccountApiFactory(Database.ConnectionString, Settings(TimeSpan.FromSeconds(2), minimumThroughput: 2));
+        await using var factory = new AccountApiFactory(Database.ConnectionString, Stripe.BreakerSettings(TimeSpan.FromSeconds(2), minimumThroughput: 2));
         using var client = factory.CreateClient();
 
         for (var i = 0; i < 10; i++)
@@ -72,7 +72,7 @@ public sealed class StripeBreakerTests(PostgresFixture database, ITestOutputHelp
 
         // Never released: every lookup of this customer runs out its time budget at Stripe.
         Stripe.Customer("cus_slow").Hold = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        await using var factory = new AccountApiFactory(Database.ConnectionString, Settings(TimeSpan.FromSeconds(1), minimumThroughput: 2));
+        await using var factory = new AccountApiFactory(Database.ConnectionString, Stripe.BreakerSettings(TimeSpan.FromSeconds(1), minimumThroughput: 2));
         using var client = factory.CreateClient();
         var breaker = factory.Services.GetRequiredService<CircuitBreakerStateProvider>();
 
@@ -112,7 +112,7 @@ public sealed class StripeBreakerTests(PostgresFixture database, ITestOutputHelp
         }
 
         await SeedCustomerAsync("healthy", Visa);
-        await using var factory = new AccountApiFactory(Database.ConnectionString, Settings(TimeSpan.FromSeconds(2), minimumThroughput: 2));
+        await using var factory = new AccountApiFactory(Database.ConnectionString, Stripe.BreakerSettings(TimeSpan.FromSeconds(2), minimumThroughput: 2));
         using var client = factory.CreateClient();
 
         for (var i = 0; i < 50; i++)
@@ -141,7 +141,7 @@ public sealed class StripeBreakerTests(PostgresFixture database, ITestOutputHelp
         }
 
         // Ratio 0.5 over at least 4 lookups: one success and three failures open it, not fewer.
-        await using var factory = new AccountApiFactory(Database.ConnectionString, Settings(TimeSpan.FromSeconds(1), minimumThroughput: 4));
+        await using var factory = new AccountApiFactory(Database.ConnectionString, Stripe.BreakerSettings(TimeSpan.FromSeconds(1), minimumThroughput: 4));
         using var client = factory.CreateClient();
         Assert.Equal(HttpStatusCode.OK, (await GetAsync(client, "known")).Status);
         Stripe.Outage = hanging ? StubOutage.Hanging : StubOutage.ServerErrors;
@@ -173,7 +173,7 @@ public sealed class StripeBreakerTests(PostgresFixture database, ITestOutputHelp
             await SeedCustomerAsync(cold, Visa);
         }
 
-        await using var factory = new AccountApiFactory(Database.ConnectionString, Settings(TimeSpan.FromSeconds(5), minimumThroughput: 4, cooldown));
+        await using var factory = new AccountApiFactory(Database.ConnectionString, Stripe.BreakerSettings(TimeSpan.FromSeconds(5), minimumThroughput: 4, cooldown));
         using var client = factory.CreateClient();
         await GetAsync(client, "known");
         Stripe.Outage = StubOutage.ServerErrors;
@@ -214,7 +214,7 @@ public sealed class StripeBreakerTests(PostgresFixture database, ITestOutputHelp
     {
         await SeedCustomerAsync("known", Visa);
         await SeedCustomerAsync("never_seen", Visa);
-        var settings = Settings(TimeSpan.FromSeconds(1), minimumThroughput: 10);
+        var settings = Stripe.BreakerSettings(TimeSpan.FromSeconds(1), minimumThroughput: 10);
         await using (var before = new AccountApiFactory(Database.ConnectionString, settings))
         {
             using var client = before.CreateClient();
@@ -241,7 +241,7 @@ public sealed class StripeBreakerTests(PostgresFixture database, ITestOutputHelp
     {
         await SeedCustomerAsync("known", Visa);
         await SeedCustomerAsync("cardless", card: null);
-        await using var factory = new AccountApiFactory(Database.ConnectionString, Settings(TimeSpan.FromSeconds(2), minimumThroughput: 10));
+        await using var factory = new AccountApiFactory(Database.ConnectionString, Stripe.BreakerSettings(TimeSpan.FromSeconds(2), minimumThroughput: 10));
         using var client = factory.CreateClient();
 
         await GetAsync(client, "known");
@@ -262,7 +262,7 @@ public sealed class StripeBreakerTests(PostgresFixture database, ITestOutputHelp
     public async Task ForgettingACustomersCardMakesTheNextLookupAskStripe()
     {
         await SeedCustomerAsync("known", Visa);
-        var settings = Settings(TimeSpan.FromSeconds(2), minimumThroughput: 10);
+        var settings = Stripe.BreakerSettings(TimeSpan.FromSeconds(2), minimumThroughput: 10);
         settings["Stripe:CardCacheTtl"] = "00:05:00";
         await using var factory = new AccountApiFactory(Database.ConnectionString, settings);
         using var client = factory.CreateClient();
@@ -278,18 +278,6 @@ public sealed class StripeBreakerTests(PostgresFixture database, ITestOutputHelp
         Assert.Equal(0, storedAfterForgetting);
         Assert.Equal("pm_visa", CardId(answer));
         Assert.Equal(2, Stripe.CallsFor("cus_known"));
-    }
-
-    private Dictionary<string, string?> Settings(TimeSpan budget, int minimumThroughput, TimeSpan? cooldown = null)
-    {
-        var settings = Stripe.Settings(budget);
-        settings["Stripe:CardCacheTtl"] = "00:00:00.001";
-        settings["Stripe:MaxNetworkRetries"] = "0";
-        settings["Stripe:BreakerFailureRatio"] = "0.5";
-        settings["Stripe:BreakerMinimumThroughput"] = minimumThroughput.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        settings["Stripe:BreakerSamplingDuration"] = "00:01:00";
-        settings["Stripe:FailureCooldown"] = (cooldown ?? TimeSpan.FromMinutes(1)).ToString("c", null);
-        return settings;
     }
 
     // Account acc_{name} billed to Stripe customer cus_{name}; with a card unless null.

@@ -65,7 +65,7 @@ public sealed class MetricsTests(PostgresFixture database) : IntegrationTest(dat
     [Fact]
     public async Task AnEmptyUrlTurnsMetricsOff()
     {
-        await using var factory = Api(("Metrics:Url", ""));
+        await using var factory = Api(new() { ["Metrics:Url"] = "" });
         using var client = factory.CreateClient();
 
         Assert.Null(factory.Services.GetService<MetricsListener>());
@@ -80,7 +80,7 @@ public sealed class MetricsTests(PostgresFixture database) : IntegrationTest(dat
 
         // A clock that does not move: every request falls in the same rate-limit window.
         var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
-        await using var factory = Api(clock, ("RateLimits:PerIpPerMinute", "4"));
+        await using var factory = Api(new() { ["RateLimits:PerIpPerMinute"] = "4" }, clock);
         using var client = factory.CreateClient();
         await factory.ListeningAsync();
         Assert.Equal(HttpStatusCode.OK, await GetAsync(client, "/v1/accounts/me", key));
@@ -179,15 +179,7 @@ public sealed class MetricsTests(PostgresFixture database) : IntegrationTest(dat
         await using var stripe = await StripeStub.StartAsync();
         await SeedAccountAsync("acc_1", a => a.StripeCustomerId = "cus_1");
         stripe.Customer("cus_1").DefaultCard = new StubCard("pm_1", "visa", "4242", 12, 2030);
-        var settings = stripe.Settings(TimeSpan.FromSeconds(2));
-        settings["Metrics:Url"] = OwnPort;
-        settings["Stripe:CardCacheTtl"] = "00:00:00.001";
-        settings["Stripe:MaxNetworkRetries"] = "0";
-        settings["Stripe:BreakerFailureRatio"] = "0.5";
-        settings["Stripe:BreakerMinimumThroughput"] = "2";
-        settings["Stripe:BreakerSamplingDuration"] = "00:01:00";
-        settings["Stripe:FailureCooldown"] = "00:00:01";
-        await using var factory = new AccountApiFactory(Database.ConnectionString, settings);
+        await using var factory = Api(stripe.BreakerSettings(TimeSpan.FromSeconds(2), minimumThroughput: 2, cooldown: TimeSpan.FromSeconds(1)));
         using var client = factory.CreateClient();
         var jwt = TestAuth.Jwt("acc_1");
         Assert.Equal(HttpStatusCode.OK, await GetAsync(client, "/api/account", jwt));
@@ -209,7 +201,7 @@ public sealed class MetricsTests(PostgresFixture database) : IntegrationTest(dat
         await SeedAccountAsync("acc_1");
         var key = await SeedKeyAsync("acc_1");
         await using var redis = await RedisServer.StartAsync();
-        await using var factory = new AccountApiFactory(Database.ConnectionString, new Dictionary<string, string?> { ["Metrics:Url"] = OwnPort }, redis: redis);
+        await using var factory = Api(redis: redis);
         using var client = factory.CreateClient();
         Assert.Equal(HttpStatusCode.OK, await GetAsync(client, "/v1/accounts/me", key));
         Assert.Equal(1, Value(await ScrapeAsync(factory), "accountservice_shared_budgets_up"));
@@ -227,9 +219,7 @@ public sealed class MetricsTests(PostgresFixture database) : IntegrationTest(dat
         await using var stripe = await StripeStub.StartAsync();
         await SeedAccountAsync("acc_1", a => a.StripeCustomerId = "cus_1");
         stripe.Customer("cus_1").DefaultCard = new StubCard("pm_1", "visa", "4242", 12, 2030);
-        var settings = stripe.Settings(webhooks: true);
-        settings["Metrics:Url"] = OwnPort;
-        await using var factory = new AccountApiFactory(Database.ConnectionString, settings);
+        await using var factory = Api(stripe.Settings(webhooks: true));
         using var client = factory.CreateClient();
         var jwt = TestAuth.Jwt("acc_1");
         var before = await ScrapeAsync(factory);
@@ -259,18 +249,12 @@ public sealed class MetricsTests(PostgresFixture database) : IntegrationTest(dat
         Assert.Equal(1, Delta(before, after, "accountservice_idempotent_replays_total"));
     }
 
-    private AccountApiFactory Api(params (string Key, string Value)[] settings) => Api(clock: null, settings);
-
     // With its own metrics listener, which the test apps otherwise go without.
-    private AccountApiFactory Api(TimeProvider? clock, params (string Key, string Value)[] settings)
+    private AccountApiFactory Api(Dictionary<string, string?>? settings = null, TimeProvider? clock = null, RedisServer? redis = null)
     {
-        var all = new Dictionary<string, string?> { ["Metrics:Url"] = OwnPort };
-        foreach (var (name, value) in settings)
-        {
-            all[name] = value;
-        }
-
-        return new AccountApiFactory(Database.ConnectionString, all, clock: clock);
+        var all = new Dictionary<string, string?>(settings ?? []);
+        all.TryAdd("Metrics:Url", OwnPort);
+        return new AccountApiFactory(Database.ConnectionString, all, clock: clock, redis: redis);
     }
 
     private static async Task<HttpStatusCode> GetAsync(HttpClient client, string path, string credential)

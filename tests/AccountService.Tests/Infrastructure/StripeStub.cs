@@ -49,6 +49,23 @@ internal sealed class StripeStub : IAsyncDisposable
         return settings;
     }
 
+    /// <summary>
+    /// As <see cref="Settings"/>, with every lookup asking Stripe (a 1 ms card cache, no retries) and a breaker that
+    /// opens once half of at least <paramref name="minimumThroughput"/> calls in a minute failed, for
+    /// <paramref name="cooldown"/> (a minute unless given).
+    /// </summary>
+    public Dictionary<string, string?> BreakerSettings(TimeSpan timeBudget, int minimumThroughput, TimeSpan? cooldown = null)
+    {
+        var settings = Settings(timeBudget);
+        settings["Stripe:CardCacheTtl"] = "00:00:00.001";
+        settings["Stripe:MaxNetworkRetries"] = "0";
+        settings["Stripe:BreakerFailureRatio"] = "0.5";
+        settings["Stripe:BreakerMinimumThroughput"] = minimumThroughput.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        settings["Stripe:BreakerSamplingDuration"] = "00:01:00";
+        settings["Stripe:FailureCooldown"] = (cooldown ?? TimeSpan.FromMinutes(1)).ToString("c", null);
+        return settings;
+    }
+
     public StubCustomer Customer(string id) => _customers.GetOrAdd(id, key => new StubCustomer(key));
 
     /// <summary>What <c>GET /v1/subscriptions/{id}</c> answers (see <see cref="StripeEvents.Subscription"/>); unknown ids get 404.</summary>
