@@ -138,7 +138,7 @@ public sealed class KeyRingProtectionTests(PostgresFixture database) : Integrati
     [Fact]
     public async Task WithoutJwtsTheServiceStartsWithoutTheKeyAndNeverStoresAKeyRingKeyInClear()
     {
-        var settings = new Dictionary<string, string?> { [KeyRingOptions.KeySetting] = null };
+        var settings = new Dictionary<string, string?> { [KeyRingOptions.KeySetting] = null, ["Auth:Jwt:PublicKeyPem"] = null };
         await using var factory = new AccountApiFactory(Database.ConnectionString, settings);
         using var client = factory.CreateClient();
 
