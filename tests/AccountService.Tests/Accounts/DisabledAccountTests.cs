@@ -18,7 +18,7 @@ public sealed class DisabledAccountTests(PostgresFixture database) : Integration
         await SeedAccountAsync("acc_1");
         var key = await SeedKeyAsync("acc_1");
         var jwt = TestAuth.Jwt("acc_1");
-        await using var factory = new AccountApiFactory(Database.ConnectionString, TestAuth.JwtSettings());
+        await using var factory = new AccountApiFactory(Database.ConnectionString);
         using var client = factory.CreateClient();
         var (keyId, _) = (await ApiKeysApi.CreateAsync(client, jwt, "before")).Created;
         Assert.Equal(HttpStatusCode.OK, await StatusAsync(client, key, "/api/account"));
@@ -48,7 +48,7 @@ public sealed class DisabledAccountTests(PostgresFixture database) : Integration
         await SeedAccountAsync("acc_1");
         var key = await SeedKeyAsync("acc_1");
         var jwt = TestAuth.Jwt("acc_1");
-        await using var factory = new AccountApiFactory(Database.ConnectionString, TestAuth.JwtSettings());
+        await using var factory = new AccountApiFactory(Database.ConnectionString);
         using var client = factory.CreateClient();
 
         await ExecuteAsync("UPDATE accounts SET status = 'DISABLED_QUOTA_REACHED' WHERE id = 'acc_1'");

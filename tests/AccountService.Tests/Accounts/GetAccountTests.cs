@@ -6,29 +6,19 @@ using AccountService.Tests.Infrastructure;
 
 namespace AccountService.Tests.Accounts;
 
-public sealed class GetAccountTests(PostgresFixture database) : IntegrationTest(database), IAsyncLifetime
+public sealed class GetAccountTests(PostgresFixture database) : StripeTest(database)
 {
     private static readonly StubCard Visa = new("pm_1abc2def3ghi", "visa", "4242", 12, 2027);
     private static readonly StubCard Mastercard = new("pm_mc", "mastercard", "4444", 3, 2030);
-
-    private StripeStub _stripe = null!;
-
-    public override async Task InitializeAsync()
-    {
-        await base.InitializeAsync();
-        _stripe = await StripeStub.StartAsync();
-    }
-
-    public override async Task DisposeAsync() => await _stripe.DisposeAsync();
 
     [Fact]
     public async Task TheDefaultCardAndEachAppsSeatHaveTheExactOrbitKitShape()
     {
         await SeedAccountAsync("acc_1", a => a.StripeCustomerId = "cus_1");
-        _stripe.Customer("cus_1").DefaultCard = Visa;
+        Stripe.Customer("cus_1").DefaultCard = Visa;
         await RunCliAsync("apps", "create", "--account", "acc_1", "--name", "My Weather App", "--id", "-NtestApp123");
         await RunCliAsync("subscriptions", "set", "--app", "-NtestApp123", "--plan", "yearly", "--status", "active", "--cancel-at-period-end", "--period-end", "1767225600");
-        await using var factory = new AccountApiFactory(Database.ConnectionString, _stripe.Settings());
+        await using var factory = new AccountApiFactory(Database.ConnectionString, Stripe.Settings());
         using var client = factory.CreateClient();
 
         var json = await GetJsonAsync(client, "acc_1");
@@ -40,32 +30,32 @@ public sealed class GetAccountTests(PostgresFixture database) : IntegrationTest(
                                "cancelAtPeriodEnd":true,"currentPeriodEnd":1767225600}]}
             """,
             json);
-        Assert.Equal(["/v1/customers/cus_1?expand[0]=invoice_settings.default_payment_method"], _stripe.Calls.Select(Uri.UnescapeDataString));
+        Assert.Equal(["/v1/customers/cus_1?expand[0]=invoice_settings.default_payment_method"], Stripe.Calls.Select(Uri.UnescapeDataString));
     }
 
     [Fact]
     public async Task WithoutADefaultCardTheCustomersFirstCardIsUsed()
     {
         await SeedAccountAsync("acc_1", a => a.StripeCustomerId = "cus_1");
-        _stripe.Customer("cus_1").OtherCards.Add(Mastercard);
-        await using var factory = new AccountApiFactory(Database.ConnectionString, _stripe.Settings());
+        Stripe.Customer("cus_1").OtherCards.Add(Mastercard);
+        await using var factory = new AccountApiFactory(Database.ConnectionString, Stripe.Settings());
         using var client = factory.CreateClient();
 
         var json = await GetJsonAsync(client, "acc_1");
 
         AssertJson("""{"id":"pm_mc","brand":"mastercard","last4":"4444","expMonth":3,"expYear":2030}""", json["paymentMethod"]!);
-        Assert.Equal(2, _stripe.CallsFor("cus_1"));
-        Assert.Contains(_stripe.Calls, c => c.StartsWith("/v1/customers/cus_1/payment_methods?", StringComparison.Ordinal) && c.Contains("type=card", StringComparison.Ordinal));
+        Assert.Equal(2, Stripe.CallsFor("cus_1"));
+        Assert.Contains(Stripe.Calls, c => c.StartsWith("/v1/customers/cus_1/payment_methods?", StringComparison.Ordinal) && c.Contains("type=card", StringComparison.Ordinal));
     }
 
     [Fact]
     public async Task ADefaultPaymentMethodThatIsNotACardFallsBackToACard()
     {
         await SeedAccountAsync("acc_1", a => a.StripeCustomerId = "cus_1");
-        var customer = _stripe.Customer("cus_1");
+        var customer = Stripe.Customer("cus_1");
         customer.DefaultCard = new StubCard("pm_sepa", null, "", 0, 0);
         customer.OtherCards.Add(Mastercard);
-        await using var factory = new AccountApiFactory(Database.ConnectionString, _stripe.Settings());
+        await using var factory = new AccountApiFactory(Database.ConnectionString, Stripe.Settings());
         using var client = factory.CreateClient();
 
         var json = await GetJsonAsync(client, "acc_1");
@@ -77,8 +67,8 @@ public sealed class GetAccountTests(PostgresFixture database) : IntegrationTest(
     public async Task ACustomerWithNoCardHasANullPaymentMethod()
     {
         await SeedAccountAsync("acc_1", a => a.StripeCustomerId = "cus_1");
-        _stripe.Customer("cus_1");
-        await using var factory = new AccountApiFactory(Database.ConnectionString, _stripe.Settings());
+        Stripe.Customer("cus_1");
+        await using var factory = new AccountApiFactory(Database.ConnectionString, Stripe.Settings());
         using var client = factory.CreateClient();
 
         var json = await GetJsonAsync(client, "acc_1");
@@ -90,13 +80,13 @@ public sealed class GetAccountTests(PostgresFixture database) : IntegrationTest(
     public async Task AnAccountWithoutAStripeCustomerMakesNoStripeCall()
     {
         await SeedAccountAsync("acc_1");
-        await using var factory = new AccountApiFactory(Database.ConnectionString, _stripe.Settings());
+        await using var factory = new AccountApiFactory(Database.ConnectionString, Stripe.Settings());
         using var client = factory.CreateClient();
 
         var json = await GetJsonAsync(client, "acc_1");
 
         AssertJson("""{"paymentMethod":null,"subscriptions":[]}""", json);
-        Assert.Empty(_stripe.Calls);
+        Assert.Empty(Stripe.Calls);
     }
 
     [Theory]
@@ -107,10 +97,10 @@ public sealed class GetAccountTests(PostgresFixture database) : IntegrationTest(
         await SeedAccountAsync("acc_1", a => a.StripeCustomerId = "cus_gone");
         if (deleted)
         {
-            _stripe.Customer("cus_gone").Deleted = true;
+            Stripe.Customer("cus_gone").Deleted = true;
         }
 
-        await using var factory = new AccountApiFactory(Database.ConnectionString, _stripe.Settings());
+        await using var factory = new AccountApiFactory(Database.ConnectionString, Stripe.Settings());
         using var client = factory.CreateClient();
 
         var json = await GetJsonAsync(client, "acc_1");
@@ -124,26 +114,26 @@ public sealed class GetAccountTests(PostgresFixture database) : IntegrationTest(
     public async Task AStripe500IsRetriedByStripeNetWithinTheBudget()
     {
         await SeedAccountAsync("acc_1", a => a.StripeCustomerId = "cus_1");
-        var customer = _stripe.Customer("cus_1");
+        var customer = Stripe.Customer("cus_1");
         customer.DefaultCard = Visa;
         customer.FailuresLeft = 1;
-        await using var factory = new AccountApiFactory(Database.ConnectionString, _stripe.Settings());
+        await using var factory = new AccountApiFactory(Database.ConnectionString, Stripe.Settings());
         using var client = factory.CreateClient();
 
         var json = await GetJsonAsync(client, "acc_1");
 
         Assert.Equal("pm_1abc2def3ghi", json["paymentMethod"]!["id"]!.GetValue<string>());
-        Assert.Equal(2, _stripe.CallsFor("cus_1"));
+        Assert.Equal(2, Stripe.CallsFor("cus_1"));
     }
 
     [Fact]
     public async Task ASlowStripeWithNoCachedCardGets503WithinTheBudget()
     {
         await SeedAccountAsync("acc_1", a => a.StripeCustomerId = "cus_1");
-        var customer = _stripe.Customer("cus_1");
+        var customer = Stripe.Customer("cus_1");
         customer.DefaultCard = Visa;
         customer.Delay = TimeSpan.FromSeconds(10);
-        await using var factory = new AccountApiFactory(Database.ConnectionString, _stripe.Settings(TimeSpan.FromMilliseconds(500)));
+        await using var factory = new AccountApiFactory(Database.ConnectionString, Stripe.Settings(TimeSpan.FromMilliseconds(500)));
         using var client = factory.CreateClient();
         await client.GetAsync("/health/live");
 
@@ -164,9 +154,9 @@ public sealed class GetAccountTests(PostgresFixture database) : IntegrationTest(
     public async Task AStripeOutageAfterTheCacheExpiredIsAnsweredWithTheLastKnownCard()
     {
         await SeedAccountAsync("acc_1", a => a.StripeCustomerId = "cus_1");
-        var customer = _stripe.Customer("cus_1");
+        var customer = Stripe.Customer("cus_1");
         customer.DefaultCard = Visa;
-        var settings = _stripe.Settings(TimeSpan.FromMilliseconds(500));
+        var settings = Stripe.Settings(TimeSpan.FromMilliseconds(500));
         settings["Stripe:CardCacheTtl"] = "00:00:00.200";
         await using var factory = new AccountApiFactory(Database.ConnectionString, settings);
         using var client = factory.CreateClient();
@@ -179,7 +169,7 @@ public sealed class GetAccountTests(PostgresFixture database) : IntegrationTest(
         clock.Stop();
 
         Assert.True(JsonNode.DeepEquals(warm["paymentMethod"], stale["paymentMethod"]));
-        Assert.True(_stripe.CallsFor("cus_1") >= 2, "the expired entry was not refreshed from Stripe");
+        Assert.True(Stripe.CallsFor("cus_1") >= 2, "the expired entry was not refreshed from Stripe");
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(1.5), $"took {clock.Elapsed}");
     }
 
@@ -187,34 +177,34 @@ public sealed class GetAccountTests(PostgresFixture database) : IntegrationTest(
     public async Task AWarmRequestMakesNoStripeCall()
     {
         await SeedAccountAsync("acc_1", a => a.StripeCustomerId = "cus_1");
-        _stripe.Customer("cus_1").DefaultCard = Visa;
-        await using var factory = new AccountApiFactory(Database.ConnectionString, _stripe.Settings());
+        Stripe.Customer("cus_1").DefaultCard = Visa;
+        await using var factory = new AccountApiFactory(Database.ConnectionString, Stripe.Settings());
         using var client = factory.CreateClient();
         await GetJsonAsync(client, "acc_1");
-        var cold = _stripe.Calls.Count;
+        var cold = Stripe.Calls.Count;
 
         await GetJsonAsync(client, "acc_1");
         await GetJsonAsync(client, "acc_1");
 
         Assert.Equal(1, cold);
-        Assert.Single(_stripe.Calls);
+        Assert.Single(Stripe.Calls);
     }
 
     [Fact]
     public async Task TwentyConcurrentColdRequestsMakeOneStripeCall()
     {
         await SeedAccountAsync("acc_1", a => a.StripeCustomerId = "cus_1");
-        var customer = _stripe.Customer("cus_1");
+        var customer = Stripe.Customer("cus_1");
         customer.DefaultCard = Visa;
         customer.Delay = TimeSpan.FromMilliseconds(300);
-        await using var factory = new AccountApiFactory(Database.ConnectionString, _stripe.Settings());
+        await using var factory = new AccountApiFactory(Database.ConnectionString, Stripe.Settings());
         using var client = factory.CreateClient();
         await client.GetAsync("/health/live");
 
         var answers = await Task.WhenAll(Enumerable.Range(0, 20).Select(_ => GetJsonAsync(client, "acc_1")));
 
         Assert.All(answers, a => Assert.Equal("pm_1abc2def3ghi", a["paymentMethod"]!["id"]!.GetValue<string>()));
-        Assert.Single(_stripe.Calls);
+        Assert.Single(Stripe.Calls);
     }
 
     [Fact]
@@ -228,7 +218,7 @@ public sealed class GetAccountTests(PostgresFixture database) : IntegrationTest(
         await RunCliAsync("apps", "create", "--account", "acc_2", "--name", "Aardvark", "--id", "-Nother");
         await RunCliAsync("subscriptions", "set", "--app", "-Nb", "--plan", "monthly", "--status", "past_due", "--period-end", "1700000000");
         await RunCliAsync("subscriptions", "set", "--app", "-Nz", "--plan", "yearly", "--status", "canceled");
-        await using var factory = new AccountApiFactory(Database.ConnectionString, _stripe.Settings());
+        await using var factory = new AccountApiFactory(Database.ConnectionString, Stripe.Settings());
         using var client = factory.CreateClient();
 
         var json = await GetJsonAsync(client, "acc_1");
@@ -251,7 +241,7 @@ public sealed class GetAccountTests(PostgresFixture database) : IntegrationTest(
             await RunCliAsync("apps", "create", "--account", "acc_1", "--name", $"App {i}");
         }
 
-        var settings = _stripe.Settings();
+        var settings = Stripe.Settings();
         settings[DatabaseStatements.Logged.Key] = DatabaseStatements.Logged.Value;
         await using var factory = new AccountApiFactory(Database.ConnectionString, settings);
         using var client = factory.CreateClient();
@@ -267,21 +257,21 @@ public sealed class GetAccountTests(PostgresFixture database) : IntegrationTest(
     public async Task WithoutAStripeKeyTheServiceWarnsOnceAndShowsNoCard()
     {
         await SeedAccountAsync("acc_1", a => a.StripeCustomerId = "cus_1");
-        _stripe.Customer("cus_1").DefaultCard = Visa;
+        Stripe.Customer("cus_1").DefaultCard = Visa;
         await using var factory = new AccountApiFactory(Database.ConnectionString);
         using var client = factory.CreateClient();
 
         var json = await GetJsonAsync(client, "acc_1");
 
         Assert.Null(json["paymentMethod"]);
-        Assert.Empty(_stripe.Calls);
+        Assert.Empty(Stripe.Calls);
         Assert.Single(factory.Logs, l => l.StartsWith("Warning", StringComparison.Ordinal) && l.Contains("No Stripe:SecretKey", StringComparison.Ordinal));
     }
 
     [Fact]
     public async Task AValidJwtForAMissingAccountGetsNotFound()
     {
-        await using var factory = new AccountApiFactory(Database.ConnectionString, _stripe.Settings());
+        await using var factory = new AccountApiFactory(Database.ConnectionString, Stripe.Settings());
         using var client = factory.CreateClient();
 
         using var response = await client.SendAsync(AuthenticationTests.Request($"Bearer {TestAuth.Jwt("acc_missing")}", "/api/account"));
@@ -295,17 +285,17 @@ public sealed class GetAccountTests(PostgresFixture database) : IntegrationTest(
     {
         await SeedAccountAsync("acc_1", a => a.StripeCustomerId = "cus_1");
         await SeedAccountAsync("acc_2", a => a.StripeCustomerId = "cus_2");
-        _stripe.Customer("cus_1").DefaultCard = Visa;
-        _stripe.Customer("cus_2").DefaultCard = Mastercard;
+        Stripe.Customer("cus_1").DefaultCard = Visa;
+        Stripe.Customer("cus_2").DefaultCard = Mastercard;
         var key = await SeedKeyAsync("acc_2");
-        await using var factory = new AccountApiFactory(Database.ConnectionString, _stripe.Settings());
+        await using var factory = new AccountApiFactory(Database.ConnectionString, Stripe.Settings());
         using var client = factory.CreateClient();
 
         using var response = await client.SendAsync(AuthenticationTests.Request($"Bearer {key}", "/api/account"));
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal("pm_mc", JsonNode.Parse(await response.Content.ReadAsStringAsync())!["paymentMethod"]!["id"]!.GetValue<string>());
-        Assert.Equal(0, _stripe.CallsFor("cus_1"));
+        Assert.Equal(0, Stripe.CallsFor("cus_1"));
     }
 
     private static async Task<JsonNode> GetJsonAsync(HttpClient client, string accountId)

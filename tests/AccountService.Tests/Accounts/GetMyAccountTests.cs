@@ -216,7 +216,7 @@ public sealed class GetMyAccountTests(PostgresFixture database, SharedApi api)
     public async Task AnUnseenJwtCallerCostsExactlyOneDatabaseCommand()
     {
         await SeedAccountAsync("acc_db");
-        var settings = new Dictionary<string, string?>(TestAuth.JwtSettings())
+        var settings = new Dictionary<string, string?>
         {
             [DatabaseStatements.Logged.Key] = DatabaseStatements.Logged.Value,
         };
@@ -238,7 +238,7 @@ public sealed class GetMyAccountTests(PostgresFixture database, SharedApi api)
     {
         await SeedAccountAsync("acc_db");
         var key = await SeedKeyAsync("acc_db");
-        var settings = new Dictionary<string, string?>(TestAuth.JwtSettings())
+        var settings = new Dictionary<string, string?>
         {
             [DatabaseStatements.Logged.Key] = DatabaseStatements.Logged.Value,
         };

@@ -26,7 +26,7 @@ public sealed class RunloopSdkTests(PostgresFixture database) : IntegrationTest(
         var key = await SeedKeyAsync("acc_sdk");
         using var certificate = TestCertificates.Create();
         var caFile = TestCertificates.WritePem(certificate);
-        var settings = new Dictionary<string, string?>(TestAuth.JwtSettings()) { ["Logging:LogLevel:Microsoft.AspNetCore.Hosting"] = "Information" };
+        var settings = new Dictionary<string, string?> { ["Logging:LogLevel:Microsoft.AspNetCore.Hosting"] = "Information" };
         await using var factory = new AccountApiFactory(Database.ConnectionString, settings);
         using var client = factory.StartKestrel(certificate);
         using var expected = await client.SendAsync(Auth.AuthenticationTests.Request($"Bearer {key}"));

@@ -61,7 +61,7 @@ public sealed class ApiKeyEndpointTests(PostgresFixture database) : IntegrationT
     {
         await using var factory = new AccountApiFactory(
             Database.ConnectionString,
-            new Dictionary<string, string?>(TestAuth.JwtSettings())
+            new Dictionary<string, string?>
             {
                 ["Logging:LogLevel:Microsoft.EntityFrameworkCore"] = "Debug",
                 ["Logging:LogLevel:Microsoft.EntityFrameworkCore.Database.Command"] = "Debug",

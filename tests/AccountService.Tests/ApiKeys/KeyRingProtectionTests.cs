@@ -105,7 +105,7 @@ public sealed class KeyRingProtectionTests(PostgresFixture database) : Integrati
             Assert.Equal(HttpStatusCode.Created, (await ApiKeysApi.CreateAsync(a, _jwt, "ci", "other-key")).Status);
         }
 
-        var otherKey = new Dictionary<string, string?>(TestAuth.JwtSettings())
+        var otherKey = new Dictionary<string, string?>
         {
             [KeyRingOptions.KeySetting] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)),
         };
@@ -126,7 +126,7 @@ public sealed class KeyRingProtectionTests(PostgresFixture database) : Integrati
     [InlineData("not base64!", "DataProtection:KeyRingKey must be base64 of 32 bytes.")]
     public async Task WhileJwtsAreAcceptedTheStartIsRefusedWithoutAValidKey(string? value, string message)
     {
-        var settings = new Dictionary<string, string?>(TestAuth.JwtSettings()) { [KeyRingOptions.KeySetting] = value };
+        var settings = new Dictionary<string, string?> { [KeyRingOptions.KeySetting] = value };
         await using var factory = new AccountApiFactory(Database.ConnectionString, settings);
 
         var ex = Assert.ThrowsAny<Exception>(() => factory.CreateClient());
@@ -138,7 +138,7 @@ public sealed class KeyRingProtectionTests(PostgresFixture database) : Integrati
     [Fact]
     public async Task WithoutJwtsTheServiceStartsWithoutTheKeyAndNeverStoresAKeyRingKeyInClear()
     {
-        var settings = new Dictionary<string, string?> { [KeyRingOptions.KeySetting] = null };
+        var settings = new Dictionary<string, string?> { [KeyRingOptions.KeySetting] = null, ["Auth:Jwt:PublicKeyPem"] = null };
         await using var factory = new AccountApiFactory(Database.ConnectionString, settings);
         using var client = factory.CreateClient();
 

@@ -161,7 +161,7 @@ public sealed class AuthenticationTests(PostgresFixture database, SharedApi api)
     {
         await SeedAccountAsync("acc_alice");
         var secret = RandomNumberGenerator.GetBytes(32);
-        var settings = new Dictionary<string, string?>(TestAuth.JwtSettings()) { ["Auth:Jwt:HmacKey"] = Convert.ToBase64String(secret) };
+        var settings = new Dictionary<string, string?> { ["Auth:Jwt:HmacKey"] = Convert.ToBase64String(secret) };
         await using var factory = new AccountApiFactory(Database.ConnectionString, settings);
         using var client = factory.CreateClient();
 
@@ -177,7 +177,7 @@ public sealed class AuthenticationTests(PostgresFixture database, SharedApi api)
     {
         await SeedAccountAsync("acc_alice");
         using var ec = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-        var settings = new Dictionary<string, string?>(TestAuth.JwtSettings()) { ["Auth:Jwt:PublicKeyPem"] = ec.ExportSubjectPublicKeyInfoPem() };
+        var settings = new Dictionary<string, string?> { ["Auth:Jwt:PublicKeyPem"] = ec.ExportSubjectPublicKeyInfoPem() };
         await using var factory = new AccountApiFactory(Database.ConnectionString, settings);
         using var client = factory.CreateClient();
 
@@ -223,7 +223,7 @@ public sealed class AuthenticationTests(PostgresFixture database, SharedApi api)
     public async Task TheAccountIdClaimIsConfigurable()
     {
         await SeedAccountAsync("acc_alice");
-        var settings = new Dictionary<string, string?>(TestAuth.JwtSettings()) { ["Auth:Jwt:AccountIdClaim"] = "account_id" };
+        var settings = new Dictionary<string, string?> { ["Auth:Jwt:AccountIdClaim"] = "account_id" };
         await using var factory = new AccountApiFactory(Database.ConnectionString, settings);
         using var client = factory.CreateClient();
 
@@ -243,8 +243,7 @@ public sealed class AuthenticationTests(PostgresFixture database, SharedApi api)
         await using var keyServer = await KeyServer.StartAsync(rsa, "key-1");
         var settings = new Dictionary<string, string?>
         {
-            ["Auth:Jwt:Issuer"] = TestAuth.Issuer,
-            ["Auth:Jwt:Audience"] = TestAuth.Audience,
+            ["Auth:Jwt:PublicKeyPem"] = null,
             ["Auth:Jwt:JwksUrl"] = $"{keyServer.BaseUrl}/jwks.json",
             ["Auth:Jwt:RequireHttpsMetadata"] = "false",
         };
@@ -267,7 +266,7 @@ public sealed class AuthenticationTests(PostgresFixture database, SharedApi api)
         var settings = new Dictionary<string, string?>
         {
             ["Auth:Jwt:Issuer"] = keyServer.BaseUrl,
-            ["Auth:Jwt:Audience"] = TestAuth.Audience,
+            ["Auth:Jwt:PublicKeyPem"] = null,
             ["Auth:Jwt:Authority"] = keyServer.BaseUrl,
             ["Auth:Jwt:RequireHttpsMetadata"] = "false",
         };
@@ -287,7 +286,7 @@ public sealed class AuthenticationTests(PostgresFixture database, SharedApi api)
     [InlineData("Auth:ApiKeys:Pepper", "not base64!", "Auth:ApiKeys:Pepper must be base64")]
     public async Task AnInvalidAuthSettingStopsTheStartNamingTheKey(string key, string value, string message)
     {
-        var settings = new Dictionary<string, string?>(TestAuth.JwtSettings()) { [key] = value };
+        var settings = new Dictionary<string, string?> { [key] = value };
         await using var factory = new AccountApiFactory(Database.ConnectionString, settings);
 
         var ex = Assert.ThrowsAny<Exception>(() => factory.CreateClient());
@@ -300,7 +299,7 @@ public sealed class AuthenticationTests(PostgresFixture database, SharedApi api)
     {
         await SeedAccountAsync("acc_alice");
         var key = await SeedKeyAsync("acc_alice");
-        await using var factory = new AccountApiFactory(Database.ConnectionString, new Dictionary<string, string?>());
+        await using var factory = new AccountApiFactory(Database.ConnectionString, new Dictionary<string, string?> { ["Auth:Jwt:PublicKeyPem"] = null });
         using var client = factory.CreateClient();
 
         var jwt = await GetMeAsync(client, $"Bearer {TestAuth.Jwt("acc_alice")}");

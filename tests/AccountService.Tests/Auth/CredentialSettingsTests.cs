@@ -5,8 +5,6 @@ using AccountService.Auth;
 using AccountService.Data;
 using AccountService.Operations;
 using AccountService.Tests.Infrastructure;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Time.Testing;
 using Microsoft.IdentityModel.Tokens;
 
@@ -54,10 +52,7 @@ public sealed class CredentialSettingsTests(PostgresFixture database) : Integrat
     {
         await SeedAccountAsync("acc_alice");
         var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
-        await using var factory = new AccountApiFactory(
-            Database.ConnectionString,
-            TestAuth.JwtSettings(),
-            services => services.Replace(ServiceDescriptor.Singleton<TimeProvider>(clock)));
+        await using var factory = new AccountApiFactory(Database.ConnectionString, clock: clock);
         using var client = factory.CreateClient();
 
         // It expires well within the longest a validated token is remembered, so only its own expiry can end that.
@@ -90,8 +85,7 @@ public sealed class CredentialSettingsTests(PostgresFixture database) : Integrat
         await using var keyServer = await KeyServer.StartAsync(rsa, "key-h");
         var settings = new Dictionary<string, string?>
         {
-            ["Auth:Jwt:Issuer"] = TestAuth.Issuer,
-            ["Auth:Jwt:Audience"] = TestAuth.Audience,
+            ["Auth:Jwt:PublicKeyPem"] = null,
             ["Auth:Jwt:JwksUrl"] = $"{keyServer.BaseUrl}/jwks.json",
         };
         if (requireHttpsMetadata is not null)
@@ -123,7 +117,7 @@ public sealed class CredentialSettingsTests(PostgresFixture database) : Integrat
 
     private async Task<(HttpStatusCode Status, string? Id)> GetMeWithPepperAsync(string key, string? pepper)
     {
-        var settings = TestAuth.JwtSettings();
+        var settings = new Dictionary<string, string?>();
         if (pepper is not null)
         {
             settings["Auth:ApiKeys:Pepper"] = pepper;

@@ -20,10 +20,7 @@ public sealed class QuietLogTests(PostgresFixture database) : IntegrationTest(da
         await SeedAccountAsync("acc_1");
         var revoked = await SeedKeyAsync("acc_1", revoked: true);
         var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
-        await using var factory = new AccountApiFactory(
-            Database.ConnectionString,
-            TestAuth.JwtSettings(),
-            services => services.Replace(ServiceDescriptor.Singleton<TimeProvider>(clock)));
+        await using var factory = new AccountApiFactory(Database.ConnectionString, clock: clock);
         using var client = factory.CreateClient();
         var before = factory.Logs.Count;
 
@@ -50,7 +47,7 @@ public sealed class QuietLogTests(PostgresFixture database) : IntegrationTest(da
     [Fact]
     public async Task WithLoggingRequestsEachRequestIsOneLine()
     {
-        var settings = new Dictionary<string, string?>(TestAuth.JwtSettings()) { ["Logging:Requests"] = "true" };
+        var settings = new Dictionary<string, string?> { ["Logging:Requests"] = "true" };
         await using var factory = new AccountApiFactory(Database.ConnectionString, settings);
         using var client = factory.CreateClient();
         var before = factory.Logs.Count;

@@ -9,7 +9,7 @@ public sealed class SharedApi : IAsyncDisposable
     private AccountApiFactory? _factory;
     private HttpClient? _client;
 
-    public (AccountApiFactory Factory, HttpClient Client) Get(string connectionString)
+    internal (AccountApiFactory Factory, HttpClient Client) Get(string connectionString)
     {
         lock (_gate)
         {

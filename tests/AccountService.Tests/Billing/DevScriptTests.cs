@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text;
 using System.Text.Json.Nodes;
+using AccountService.Tests.Deployment;
 using AccountService.Tests.Infrastructure;
 
 namespace AccountService.Tests.Billing;
@@ -92,29 +93,15 @@ public sealed class DevScriptTests(PostgresFixture database) : IntegrationTest(d
     private static async Task WaitUntilReadyAsync(Process dev, int port, StringBuilder stdout, StringBuilder stderr)
     {
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
-        var deadline = Stopwatch.StartNew();
-        while (deadline.Elapsed < TimeSpan.FromMinutes(6))
-        {
-            Assert.False(dev.HasExited, $"scripts/dev exited with {(dev.HasExited ? dev.ExitCode : 0)}:\n{Read(stdout)}\n{Read(stderr)}");
-            try
+        await Signals.WaitUntilAsync(
+            () =>
             {
-                using var response = await http.GetAsync(new Uri($"http://127.0.0.1:{port}/health/ready"));
-                if (response.IsSuccessStatusCode)
-                {
-                    return;
-                }
-            }
-            catch (HttpRequestException)
-            {
-            }
-            catch (TaskCanceledException)
-            {
-            }
-
-            await Task.Delay(500);
-        }
-
-        Assert.Fail($"scripts/dev did not serve within 6 minutes:\n{Read(stdout)}\n{Read(stderr)}");
+                Assert.False(dev.HasExited, $"scripts/dev exited with {(dev.HasExited ? dev.ExitCode : 0)}:\n{Read(stdout)}\n{Read(stderr)}");
+                return ServiceProcess.AnswersAsync(http, new Uri($"http://127.0.0.1:{port}/health/ready"));
+            },
+            TimeSpan.FromMinutes(6),
+            "scripts/dev serves",
+            () => $"{Read(stdout)}\n{Read(stderr)}");
     }
 
     private static void Append(StringBuilder output, string? line)

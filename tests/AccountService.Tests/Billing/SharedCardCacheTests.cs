@@ -75,9 +75,7 @@ public sealed class SharedCardCacheTests(PostgresFixture database) : Integration
 
     private AccountApiFactory Replica(StripeStub stripe, RedisServer redis)
     {
-        var settings = stripe.Settings();
-        settings["ConnectionStrings:Redis"] = redis.ConnectionString;
-        return new AccountApiFactory(Database.ConnectionString, settings);
+        return new AccountApiFactory(Database.ConnectionString, stripe.Settings(), redis: redis);
     }
 
     private static async Task<string?> CardAsync(HttpClient client, string key)

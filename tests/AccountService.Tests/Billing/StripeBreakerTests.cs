@@ -16,7 +16,7 @@ namespace AccountService.Tests.Billing;
 /// what is answered while it is open, the single probe that closes it, and the last known cards that outlive a restart.
 /// Every lookup here asks Stripe (a 1 ms card cache), so the stand-in's call log shows each decision.
 /// </summary>
-public sealed class StripeBreakerTests(PostgresFixture database, ITestOutputHelper output) : IntegrationTest(database), IAsyncLifetime
+public sealed class StripeBreakerTests(PostgresFixture database, ITestOutputHelper output) : StripeTest(database)
 {
     // What the issue asks of an answer while the breaker is open; every one measured here is also checked to make no
     // Stripe call, which is what the figure stands for.
@@ -24,23 +24,13 @@ public sealed class StripeBreakerTests(PostgresFixture database, ITestOutputHelp
 
     private static readonly StubCard Visa = new("pm_visa", "visa", "4242", 12, 2027);
 
-    private StripeStub _stripe = null!;
-
-    public override async Task InitializeAsync()
-    {
-        await base.InitializeAsync();
-        _stripe = await StripeStub.StartAsync();
-    }
-
-    public override async Task DisposeAsync() => await _stripe.DisposeAsync();
-
     [Fact]
     public async Task ASlowCustomerDoesNotDenyAColdHealthyCustomerRightAfter()
     {
         await SeedCustomerAsync("slow", Visa);
         await SeedCustomerAsync("healthy", Visa);
-        _stripe.Customer("cus_slow").Delay = TimeSpan.FromSeconds(5);
-        await using var factory = new AccountApiFactory(Database.ConnectionString, Settings(TimeSpan.FromMilliseconds(500), minimumThroughput: 2));
+        Stripe.Customer("cus_slow").Delay = TimeSpan.FromSeconds(5);
+        await using var factory = new AccountApiFactory(Database.ConnectionString, Stripe.BreakerSettings(TimeSpan.FromMilliseconds(500), minimumThroughput: 2));
         using var client = factory.CreateClient();
 
         var slow = await GetAsync(client, "slow");
@@ -49,7 +39,7 @@ public sealed class StripeBreakerTests(PostgresFixture database, ITestOutputHelp
         Assert.Equal(HttpStatusCode.ServiceUnavailable, slow.Status);
         Assert.Equal(HttpStatusCode.OK, healthy.Status);
         Assert.Equal("pm_visa", CardId(healthy));
-        Assert.Equal(1, _stripe.CallsFor("cus_healthy"));
+        Assert.Equal(1, Stripe.CallsFor("cus_healthy"));
     }
 
     [Fact]
@@ -57,9 +47,9 @@ public sealed class StripeBreakerTests(PostgresFixture database, ITestOutputHelp
     {
         await SeedCustomerAsync("failing", Visa);
         await SeedCustomerAsync("healthy", Visa);
-        var failing = _stripe.Customer("cus_failing");
+        var failing = Stripe.Customer("cus_failing");
         failing.FailuresLeft = int.MaxValue;
-        await using var factory = new AccountApiFactory(Database.ConnectionString, Settings(TimeSpan.FromSeconds(2), minimumThroughput: 2));
+        await using var factory = new AccountApiFactory(Database.ConnectionString, Stripe.BreakerSettings(TimeSpan.FromSeconds(2), minimumThroughput: 2));
         using var client = factory.CreateClient();
 
         for (var i = 0; i < 10; i++)
@@ -69,9 +59,9 @@ public sealed class StripeBreakerTests(PostgresFixture database, ITestOutputHelp
 
         var healthy = await GetAsync(client, "healthy");
 
-        Assert.Equal(10, _stripe.CallsFor("cus_failing"));
+        Assert.Equal(10, Stripe.CallsFor("cus_failing"));
         Assert.Equal(HttpStatusCode.OK, healthy.Status);
-        Assert.Equal(1, _stripe.CallsFor("cus_healthy"));
+        Assert.Equal(1, Stripe.CallsFor("cus_healthy"));
     }
 
     [Fact]
@@ -81,8 +71,8 @@ public sealed class StripeBreakerTests(PostgresFixture database, ITestOutputHelp
         await SeedCustomerAsync("healthy", Visa);
 
         // Never released: every lookup of this customer runs out its time budget at Stripe.
-        _stripe.Customer("cus_slow").Hold = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        await using var factory = new AccountApiFactory(Database.ConnectionString, Settings(TimeSpan.FromSeconds(1), minimumThroughput: 2));
+        Stripe.Customer("cus_slow").Hold = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var factory = new AccountApiFactory(Database.ConnectionString, Stripe.BreakerSettings(TimeSpan.FromSeconds(1), minimumThroughput: 2));
         using var client = factory.CreateClient();
         var breaker = factory.Services.GetRequiredService<CircuitBreakerStateProvider>();
 
@@ -96,11 +86,11 @@ public sealed class StripeBreakerTests(PostgresFixture database, ITestOutputHelp
         var healthy = await GetAsync(client, "healthy");
 
         Assert.All(timedOut, a => Assert.Equal(HttpStatusCode.ServiceUnavailable, a.Status));
-        Assert.Equal(5, _stripe.CallsFor("cus_slow"));
+        Assert.Equal(5, Stripe.CallsFor("cus_slow"));
         Assert.Equal(CircuitState.Closed, afterTimeouts);
         Assert.Equal(HttpStatusCode.OK, healthy.Status);
         Assert.Equal("pm_visa", CardId(healthy));
-        Assert.Equal(1, _stripe.CallsFor("cus_healthy"));
+        Assert.Equal(1, Stripe.CallsFor("cus_healthy"));
         Assert.Equal(CircuitState.Closed, breaker.CircuitState);
     }
 
@@ -115,14 +105,14 @@ public sealed class StripeBreakerTests(PostgresFixture database, ITestOutputHelp
             await SeedCustomerAsync(customer, card: null);
             if (status != 404)
             {
-                var stub = _stripe.Customer($"cus_{customer}");
+                var stub = Stripe.Customer($"cus_{customer}");
                 stub.FailureStatus = status;
                 stub.FailuresLeft = int.MaxValue;
             }
         }
 
         await SeedCustomerAsync("healthy", Visa);
-        await using var factory = new AccountApiFactory(Database.ConnectionString, Settings(TimeSpan.FromSeconds(2), minimumThroughput: 2));
+        await using var factory = new AccountApiFactory(Database.ConnectionString, Stripe.BreakerSettings(TimeSpan.FromSeconds(2), minimumThroughput: 2));
         using var client = factory.CreateClient();
 
         for (var i = 0; i < 50; i++)
@@ -133,10 +123,10 @@ public sealed class StripeBreakerTests(PostgresFixture database, ITestOutputHelp
 
         var healthy = await GetAsync(client, "healthy");
 
-        Assert.Equal(50, customers.Sum(c => _stripe.CallsFor($"cus_{c}")));
+        Assert.Equal(50, customers.Sum(c => Stripe.CallsFor($"cus_{c}")));
         Assert.Equal(HttpStatusCode.OK, healthy.Status);
         Assert.Equal("pm_visa", CardId(healthy));
-        Assert.Equal(1, _stripe.CallsFor("cus_healthy"));
+        Assert.Equal(1, Stripe.CallsFor("cus_healthy"));
     }
 
     [Theory]
@@ -151,25 +141,25 @@ public sealed class StripeBreakerTests(PostgresFixture database, ITestOutputHelp
         }
 
         // Ratio 0.5 over at least 4 lookups: one success and three failures open it, not fewer.
-        await using var factory = new AccountApiFactory(Database.ConnectionString, Settings(TimeSpan.FromSeconds(1), minimumThroughput: 4));
+        await using var factory = new AccountApiFactory(Database.ConnectionString, Stripe.BreakerSettings(TimeSpan.FromSeconds(1), minimumThroughput: 4));
         using var client = factory.CreateClient();
         Assert.Equal(HttpStatusCode.OK, (await GetAsync(client, "known")).Status);
-        _stripe.Outage = hanging ? StubOutage.Hanging : StubOutage.ServerErrors;
+        Stripe.Outage = hanging ? StubOutage.Hanging : StubOutage.ServerErrors;
 
         var beforeOpening = new[] { await GetAsync(client, "cold1"), await GetAsync(client, "cold2"), await GetAsync(client, "cold3") };
-        var callsWhenOpened = _stripe.Calls.Count;
+        var callsWhenOpened = Stripe.Calls.Count;
         var known = await GetAsync(client, "known");
         var unknown = await GetAsync(client, "cold4");
 
         output.WriteLine($"while open: known card in {known.Elapsed.TotalMilliseconds:F1} ms, unknown card refused in {unknown.Elapsed.TotalMilliseconds:F1} ms");
         Assert.All(beforeOpening, a => Assert.Equal(HttpStatusCode.ServiceUnavailable, a.Status));
-        Assert.Equal(1, _stripe.CallsFor("cus_cold3"));
+        Assert.Equal(1, Stripe.CallsFor("cus_cold3"));
         Assert.Equal(HttpStatusCode.OK, known.Status);
         Assert.Equal("pm_visa", CardId(known));
         Assert.Equal(HttpStatusCode.ServiceUnavailable, unknown.Status);
         Assert.Equal("PAYMENT_ERROR", unknown.Json["error"]!["code"]!.GetValue<string>());
         Assert.Equal("5", unknown.RetryAfter);
-        Assert.Equal(callsWhenOpened, _stripe.Calls.Count);
+        Assert.Equal(callsWhenOpened, Stripe.Calls.Count);
         Assert.All(new[] { known, unknown }, a => Assert.True(a.Elapsed < OpenBreakerAnswer, $"took {a.Elapsed.TotalMilliseconds} ms"));
     }
 
@@ -183,28 +173,28 @@ public sealed class StripeBreakerTests(PostgresFixture database, ITestOutputHelp
             await SeedCustomerAsync(cold, Visa);
         }
 
-        await using var factory = new AccountApiFactory(Database.ConnectionString, Settings(TimeSpan.FromSeconds(5), minimumThroughput: 4, cooldown));
+        await using var factory = new AccountApiFactory(Database.ConnectionString, Stripe.BreakerSettings(TimeSpan.FromSeconds(5), minimumThroughput: 4, cooldown));
         using var client = factory.CreateClient();
         await GetAsync(client, "known");
-        _stripe.Outage = StubOutage.ServerErrors;
+        Stripe.Outage = StubOutage.ServerErrors;
         foreach (var cold in new[] { "cold1", "cold2", "cold3" })
         {
             await GetAsync(client, cold);
         }
 
         Assert.Equal(HttpStatusCode.ServiceUnavailable, (await GetAsync(client, "waiting")).Status);
-        Assert.Equal(0, _stripe.CallsFor("cus_waiting"));
+        Assert.Equal(0, Stripe.CallsFor("cus_waiting"));
 
         // Stripe is back, but holds the probe's answer until the test has seen what others get meanwhile.
-        _stripe.Outage = StubOutage.None;
+        Stripe.Outage = StubOutage.None;
         var hold = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        _stripe.Customer("cus_probe").Hold = hold;
+        Stripe.Customer("cus_probe").Hold = hold;
         await Task.Delay(cooldown + TimeSpan.FromMilliseconds(200));
         var probe = GetAsync(client, "probe");
-        await _stripe.WaitForCallAsync("cus_probe", seen: 0);
-        var callsDuringProbe = _stripe.Calls.Count;
+        await Stripe.WaitForCallAsync("cus_probe", seen: 0);
+        var callsDuringProbe = Stripe.Calls.Count;
         var othersDuringProbe = new[] { await GetAsync(client, "waiting"), await GetAsync(client, "cold1"), await GetAsync(client, "known") };
-        var callsAfterOthers = _stripe.Calls.Count;
+        var callsAfterOthers = Stripe.Calls.Count;
         hold.SetResult();
         var probed = await probe;
         var afterProbe = await GetAsync(client, "waiting");
@@ -216,7 +206,7 @@ public sealed class StripeBreakerTests(PostgresFixture database, ITestOutputHelp
         Assert.Equal(HttpStatusCode.OK, probed.Status);
         Assert.Equal("pm_visa", CardId(probed));
         Assert.Equal(HttpStatusCode.OK, afterProbe.Status);
-        Assert.Equal(1, _stripe.CallsFor("cus_waiting"));
+        Assert.Equal(1, Stripe.CallsFor("cus_waiting"));
     }
 
     [Fact]
@@ -224,21 +214,21 @@ public sealed class StripeBreakerTests(PostgresFixture database, ITestOutputHelp
     {
         await SeedCustomerAsync("known", Visa);
         await SeedCustomerAsync("never_seen", Visa);
-        var settings = Settings(TimeSpan.FromSeconds(1), minimumThroughput: 10);
+        var settings = Stripe.BreakerSettings(TimeSpan.FromSeconds(1), minimumThroughput: 10);
         await using (var before = new AccountApiFactory(Database.ConnectionString, settings))
         {
             using var client = before.CreateClient();
             Assert.Equal(HttpStatusCode.OK, (await GetAsync(client, "known")).Status);
         }
 
-        _stripe.Outage = StubOutage.ServerErrors;
+        Stripe.Outage = StubOutage.ServerErrors;
         await using var after = new AccountApiFactory(Database.ConnectionString, settings);
         using var restarted = after.CreateClient();
 
         var known = await GetAsync(restarted, "known");
         var neverSeen = await GetAsync(restarted, "never_seen");
 
-        Assert.Equal(2, _stripe.CallsFor("cus_known"));
+        Assert.Equal(2, Stripe.CallsFor("cus_known"));
         Assert.Equal(HttpStatusCode.OK, known.Status);
         Assert.True(JsonNode.DeepEquals(
             JsonNode.Parse("""{"id":"pm_visa","brand":"visa","last4":"4242","expMonth":12,"expYear":2027}"""),
@@ -251,7 +241,7 @@ public sealed class StripeBreakerTests(PostgresFixture database, ITestOutputHelp
     {
         await SeedCustomerAsync("known", Visa);
         await SeedCustomerAsync("cardless", card: null);
-        await using var factory = new AccountApiFactory(Database.ConnectionString, Settings(TimeSpan.FromSeconds(2), minimumThroughput: 10));
+        await using var factory = new AccountApiFactory(Database.ConnectionString, Stripe.BreakerSettings(TimeSpan.FromSeconds(2), minimumThroughput: 10));
         using var client = factory.CreateClient();
 
         await GetAsync(client, "known");
@@ -272,13 +262,13 @@ public sealed class StripeBreakerTests(PostgresFixture database, ITestOutputHelp
     public async Task ForgettingACustomersCardMakesTheNextLookupAskStripe()
     {
         await SeedCustomerAsync("known", Visa);
-        var settings = Settings(TimeSpan.FromSeconds(2), minimumThroughput: 10);
+        var settings = Stripe.BreakerSettings(TimeSpan.FromSeconds(2), minimumThroughput: 10);
         settings["Stripe:CardCacheTtl"] = "00:05:00";
         await using var factory = new AccountApiFactory(Database.ConnectionString, settings);
         using var client = factory.CreateClient();
         await GetAsync(client, "known");
         await GetAsync(client, "known");
-        var callsWhileCached = _stripe.CallsFor("cus_known");
+        var callsWhileCached = Stripe.CallsFor("cus_known");
 
         await factory.Services.GetRequiredService<IBillingLookup>().ForgetCardAsync("cus_known", CancellationToken.None);
         var storedAfterForgetting = CreateDbContext().LastKnownCards.Count();
@@ -287,19 +277,7 @@ public sealed class StripeBreakerTests(PostgresFixture database, ITestOutputHelp
         Assert.Equal(1, callsWhileCached);
         Assert.Equal(0, storedAfterForgetting);
         Assert.Equal("pm_visa", CardId(answer));
-        Assert.Equal(2, _stripe.CallsFor("cus_known"));
-    }
-
-    private Dictionary<string, string?> Settings(TimeSpan budget, int minimumThroughput, TimeSpan? cooldown = null)
-    {
-        var settings = _stripe.Settings(budget);
-        settings["Stripe:CardCacheTtl"] = "00:00:00.001";
-        settings["Stripe:MaxNetworkRetries"] = "0";
-        settings["Stripe:BreakerFailureRatio"] = "0.5";
-        settings["Stripe:BreakerMinimumThroughput"] = minimumThroughput.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        settings["Stripe:BreakerSamplingDuration"] = "00:01:00";
-        settings["Stripe:FailureCooldown"] = (cooldown ?? TimeSpan.FromMinutes(1)).ToString("c", null);
-        return settings;
+        Assert.Equal(2, Stripe.CallsFor("cus_known"));
     }
 
     // Account acc_{name} billed to Stripe customer cus_{name}; with a card unless null.
@@ -308,7 +286,7 @@ public sealed class StripeBreakerTests(PostgresFixture database, ITestOutputHelp
         await SeedAccountAsync($"acc_{name}", a => a.StripeCustomerId = $"cus_{name}");
         if (card is not null)
         {
-            _stripe.Customer($"cus_{name}").DefaultCard = card;
+            Stripe.Customer($"cus_{name}").DefaultCard = card;
         }
     }
 

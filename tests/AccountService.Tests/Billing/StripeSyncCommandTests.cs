@@ -7,28 +7,18 @@ using Microsoft.EntityFrameworkCore;
 namespace AccountService.Tests.Billing;
 
 /// <summary><c>stripe sync</c> against a Stripe stand-in serving <c>GET /v1/subscriptions/{id}</c>.</summary>
-public sealed class StripeSyncCommandTests(PostgresFixture database) : IntegrationTest(database), IAsyncLifetime
+public sealed class StripeSyncCommandTests(PostgresFixture database) : StripeTest(database)
 {
-    private StripeStub _stripe = null!;
-
-    public override async Task InitializeAsync()
-    {
-        await base.InitializeAsync();
-        _stripe = await StripeStub.StartAsync();
-    }
-
-    public override async Task DisposeAsync() => await _stripe.DisposeAsync();
-
     [Fact]
     public async Task SyncAppliesEveryLinkedSubscriptionAndPrintsWhatChanged()
     {
         await SeedSeatAsync("acc_1", "-Napp1", "sub_1");
         await SeedSeatAsync("acc_2", "-Napp2", "sub_2");
         await SeedSeatAsync("acc_2", "-Nunlinked", null);
-        _stripe.Subscription(StripeEvents.Subscription("sub_1", "past_due", "year", cancelAtPeriodEnd: true, periodEnd: 1_812_345_678));
-        _stripe.Subscription(StripeEvents.Subscription("sub_2", "active", "month", periodEnd: 1_800_000_000));
+        Stripe.Subscription(StripeEvents.Subscription("sub_1", "past_due", "year", cancelAtPeriodEnd: true, periodEnd: 1_812_345_678));
+        Stripe.Subscription(StripeEvents.Subscription("sub_2", "active", "month", periodEnd: 1_800_000_000));
 
-        var result = await RunCliWithAsync(_stripe.Settings(), "stripe", "sync", "--json");
+        var result = await RunCliWithAsync(Stripe.Settings(), "stripe", "sync", "--json");
 
         Assert.Equal(0, result.ExitCode);
         var json = JsonNode.Parse(result.Output)!;
@@ -45,14 +35,14 @@ public sealed class StripeSyncCommandTests(PostgresFixture database) : Integrati
     {
         await SeedSeatAsync("acc_1", "-Napp1", "sub_1");
         await SeedSeatAsync("acc_2", "-Napp2", "sub_2");
-        _stripe.Subscription(StripeEvents.Subscription("sub_1", "canceled"));
-        _stripe.Subscription(StripeEvents.Subscription("sub_2", "canceled"));
+        Stripe.Subscription(StripeEvents.Subscription("sub_1", "canceled"));
+        Stripe.Subscription(StripeEvents.Subscription("sub_2", "canceled"));
 
-        var result = await RunCliWithAsync(_stripe.Settings(), "stripe", "sync", "--account", "acc_1");
+        var result = await RunCliWithAsync(Stripe.Settings(), "stripe", "sync", "--account", "acc_1");
 
         Assert.Equal(0, result.ExitCode);
         Assert.Contains("app -Napp1 (sub_1): monthly none until - -> monthly canceled until 1800000000", result.Output, StringComparison.Ordinal);
-        Assert.Equal(["/v1/subscriptions/sub_1"], _stripe.Calls);
+        Assert.Equal(["/v1/subscriptions/sub_1"], Stripe.Calls);
         Assert.Equal(SubscriptionStatus.None, (await SeatAsync("-Napp2")).Status);
     }
 
@@ -61,10 +51,10 @@ public sealed class StripeSyncCommandTests(PostgresFixture database) : Integrati
     {
         var subscription = StripeEvents.Subscription("sub_1", "unpaid", "year", cancelAtPeriodEnd: true, periodEnd: 1_812_345_678);
         await SeedSeatAsync("acc_1", "-Nsynced", "sub_1");
-        _stripe.Subscription(subscription);
-        await RunCliWithAsync(_stripe.Settings(), "stripe", "sync");
+        Stripe.Subscription(subscription);
+        await RunCliWithAsync(Stripe.Settings(), "stripe", "sync");
         await SeedSeatAsync("acc_2", "-Ndelivered", "sub_1b");
-        await using var factory = new AccountApiFactory(Database.ConnectionString, StripeEvents.Settings(_stripe));
+        await using var factory = new AccountApiFactory(Database.ConnectionString, Stripe.Settings(webhooks: true));
         using var client = factory.CreateClient();
         subscription["id"] = "sub_1b";
 
@@ -78,9 +68,9 @@ public sealed class StripeSyncCommandTests(PostgresFixture database) : Integrati
     public async Task AnEventCreatedBeforeTheSyncDoesNotUndoIt()
     {
         await SeedSeatAsync("acc_1", "-Napp1", "sub_1");
-        _stripe.Subscription(StripeEvents.Subscription("sub_1", "canceled"));
-        await RunCliWithAsync(_stripe.Settings(), "stripe", "sync");
-        await using var factory = new AccountApiFactory(Database.ConnectionString, StripeEvents.Settings(_stripe));
+        Stripe.Subscription(StripeEvents.Subscription("sub_1", "canceled"));
+        await RunCliWithAsync(Stripe.Settings(), "stripe", "sync");
+        await using var factory = new AccountApiFactory(Database.ConnectionString, Stripe.Settings(webhooks: true));
         using var client = factory.CreateClient();
 
         using var response = await client.SendAsync(StripeEvents.Signed(StripeEvents.Event(
@@ -95,13 +85,13 @@ public sealed class StripeSyncCommandTests(PostgresFixture database) : Integrati
     {
         await SeedSeatAsync("acc_1", "-Napp1", "sub_1");
         await SeedSeatAsync("acc_1", "-Napp2", "sub_2");
-        _stripe.Subscription(StripeEvents.Subscription("sub_1", "canceled"));
-        var settings = _stripe.Settings();
+        Stripe.Subscription(StripeEvents.Subscription("sub_1", "canceled"));
+        var settings = Stripe.Settings();
         settings["Stripe:MaxNetworkRetries"] = "0";
 
         // sub_2 is unknown to the stand-in: a 404 leaves its seat alone; a 500 stops the command.
         var missing = await RunCliWithAsync(settings, "stripe", "sync", "--json");
-        _stripe.Outage = StubOutage.ServerErrors;
+        Stripe.Outage = StubOutage.ServerErrors;
         await RunCliAsync("subscriptions", "set", "--app", "-Napp1", "--plan", "monthly", "--status", "active", "--stripe-subscription", "sub_1");
         var failed = await RunCliWithAsync(settings, "stripe", "sync");
 
@@ -115,8 +105,8 @@ public sealed class StripeSyncCommandTests(PostgresFixture database) : Integrati
     [Fact]
     public async Task BadInputAndMissingSettingsFailWithTheUsualExitCodes()
     {
-        var unknownAccount = await RunCliWithAsync(_stripe.Settings(), "stripe", "sync", "--account", "acc_nobody");
-        var badId = await RunCliWithAsync(_stripe.Settings(), "stripe", "sync", "--account", "bad id!");
+        var unknownAccount = await RunCliWithAsync(Stripe.Settings(), "stripe", "sync", "--account", "acc_nobody");
+        var badId = await RunCliWithAsync(Stripe.Settings(), "stripe", "sync", "--account", "bad id!");
         var noKey = await RunCliAsync("stripe", "sync");
 
         Assert.Equal((1, "error: account acc_nobody not found"), (unknownAccount.ExitCode, unknownAccount.Error.Trim()));

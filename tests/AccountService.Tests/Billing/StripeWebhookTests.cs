@@ -11,19 +11,9 @@ using Microsoft.Extensions.Time.Testing;
 namespace AccountService.Tests.Billing;
 
 /// <summary>POST /webhooks/stripe through the real pipeline: signatures computed here, Stripe-shaped JSON, real PostgreSQL.</summary>
-public sealed class StripeWebhookTests(PostgresFixture database) : IntegrationTest(database), IAsyncLifetime
+public sealed class StripeWebhookTests(PostgresFixture database) : StripeTest(database)
 {
     private const long T0 = 1_780_000_000;
-
-    private StripeStub _stripe = null!;
-
-    public override async Task InitializeAsync()
-    {
-        await base.InitializeAsync();
-        _stripe = await StripeStub.StartAsync();
-    }
-
-    public override async Task DisposeAsync() => await _stripe.DisposeAsync();
 
     [Fact]
     public async Task ASignedSubscriptionUpdateSetsTheLinkedSeatsAsStripeHasThem()
@@ -408,11 +398,11 @@ public sealed class StripeWebhookTests(PostgresFixture database) : IntegrationTe
     {
         await SeedAccountAsync("acc_1", a => a.StripeCustomerId = "cus_1");
         var key = await SeedKeyAsync("acc_1");
-        _stripe.Customer("cus_1").DefaultCard = new StubCard("pm_old", "visa", "4242", 12, 2027);
+        Stripe.Customer("cus_1").DefaultCard = new StubCard("pm_old", "visa", "4242", 12, 2027);
         await using var factory = Start();
         using var client = factory.CreateClient();
         Assert.Equal("pm_old", (await AccountAsync(client, key))["paymentMethod"]!["id"]!.GetValue<string>());
-        _stripe.Customer("cus_1").DefaultCard = new StubCard("pm_new", "mastercard", "4444", 3, 2030);
+        Stripe.Customer("cus_1").DefaultCard = new StubCard("pm_new", "mastercard", "4444", 3, 2030);
         Assert.Equal("pm_old", (await AccountAsync(client, key))["paymentMethod"]!["id"]!.GetValue<string>());
 
         var dataObject = type == "customer.updated" ? StripeEvents.Customer("cus_1")
@@ -429,9 +419,9 @@ public sealed class StripeWebhookTests(PostgresFixture database) : IntegrationTe
     {
         var clock = new FakeTimeProvider(new DateTimeOffset(2026, 1, 1, 0, 0, 10, TimeSpan.Zero));
         await SeedSeatAsync("acc_1", "-Napp1", "sub_1");
-        var settings = StripeEvents.Settings(_stripe);
+        var settings = Stripe.Settings(webhooks: true);
         settings["RateLimits:PerIpPerMinute"] = "5";
-        await using var factory = new AccountApiFactory(Database.ConnectionString, settings, s => s.Replace(ServiceDescriptor.Singleton<TimeProvider>(clock)));
+        await using var factory = new AccountApiFactory(Database.ConnectionString, settings, clock: clock);
         using var client = factory.StartKestrel();
 
         var signed = new List<HttpStatusCode>();
@@ -460,7 +450,7 @@ public sealed class StripeWebhookTests(PostgresFixture database) : IntegrationTe
     [Fact]
     public async Task WithoutAWebhookSecretTheRouteIs404AndTheStartWarnsOnce()
     {
-        await using var factory = new AccountApiFactory(Database.ConnectionString, _stripe.Settings());
+        await using var factory = new AccountApiFactory(Database.ConnectionString, Stripe.Settings());
         using var client = factory.CreateClient();
         var body = StripeEvents.Event("evt_1", "customer.updated", T0, StripeEvents.Customer("cus_1"));
 
@@ -513,7 +503,7 @@ public sealed class StripeWebhookTests(PostgresFixture database) : IntegrationTe
     // Ignored events are logged at debug, which the service's defaults leave out.
     private AccountApiFactory Start() => new(
         Database.ConnectionString,
-        new Dictionary<string, string?>(StripeEvents.Settings(_stripe)) { ["Logging:LogLevel:AccountService.Billing"] = "Debug" });
+        new Dictionary<string, string?>(Stripe.Settings(webhooks: true)) { ["Logging:LogLevel:AccountService.Billing"] = "Debug" });
 
     private async Task<SeatState> SeatAsync(string appId)
     {

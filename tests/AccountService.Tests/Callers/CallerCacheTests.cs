@@ -28,7 +28,7 @@ public sealed class CallerCacheTests(PostgresFixture database) : IntegrationTest
         await SeedAccountAsync("acc_db");
         var key = await SeedKeyAsync("acc_db");
         var jwt = TestAuth.Jwt("acc_db");
-        await using var factory = Api(DatabaseStatements.Logged);
+        await using var factory = Api(new() { [DatabaseStatements.Logged.Key] = DatabaseStatements.Logged.Value });
         using var client = factory.CreateClient();
         await factory.ListeningAsync();
         foreach (var (authorization, path) in Requests(key, jwt))
@@ -59,9 +59,11 @@ public sealed class CallerCacheTests(PostgresFixture database) : IntegrationTest
         await SeedAccountAsync("acc_1");
         await SeedAccountAsync("acc_2");
         var key = await SeedKeyAsync("acc_1");
-        await using var factory = Api(
-            ("Cache:KeyUsageFlushInterval", "00:01:00"),
-            DatabaseStatements.Logged);
+        await using var factory = Api(new()
+        {
+            ["Cache:KeyUsageFlushInterval"] = "00:01:00",
+            [DatabaseStatements.Logged.Key] = DatabaseStatements.Logged.Value,
+        });
         using var client = factory.CreateClient();
         await factory.ListeningAsync();
 
@@ -219,7 +221,7 @@ public sealed class CallerCacheTests(PostgresFixture database) : IntegrationTest
         var key = await SeedKeyAsync("acc_1");
         var keyId = key[3..11];
         var afterRead = new AfterTheKeyRead();
-        var settings = new Dictionary<string, string?>(TestAuth.JwtSettings())
+        var settings = new Dictionary<string, string?>
         {
             ["Cache:StaleIfError"] = "00:05:00",
             [DatabaseStatements.Logged.Key] = DatabaseStatements.Logged.Value,
@@ -294,7 +296,7 @@ public sealed class CallerCacheTests(PostgresFixture database) : IntegrationTest
         var staleIfError = TimeSpan.FromSeconds(4);
         // The service reaches the database through a relay the test takes down: the same outage in every mode.
         await using var proxy = PostgresProxy.Start(Database.ConnectionString);
-        await using var factory = Api(proxy.ConnectionString, ("Cache:StaleIfError", "00:00:04"));
+        await using var factory = Api(new() { ["Cache:StaleIfError"] = "00:00:04" }, proxy.ConnectionString);
         using var client = factory.CreateClient();
         await factory.ListeningAsync();
         Assert.Equal(HttpStatusCode.OK, await SendAsync(client, $"Bearer {known}"));
@@ -339,7 +341,7 @@ public sealed class CallerCacheTests(PostgresFixture database) : IntegrationTest
             keys.Add(await SeedKeyAsync($"acc_{i}"));
         }
 
-        await using var factory = Api(("Cache:MaxCallers", "20"));
+        await using var factory = Api(new() { ["Cache:MaxCallers"] = "20" });
         using var client = factory.CreateClient();
         await factory.ListeningAsync();
 
@@ -359,9 +361,11 @@ public sealed class CallerCacheTests(PostgresFixture database) : IntegrationTest
     {
         await SeedAccountAsync("acc_1");
         var key = await SeedKeyAsync("acc_1");
-        await using var factory = Api(
-            ("RateLimits:PerIpPerMinute", "3"),
-            DatabaseStatements.Logged);
+        await using var factory = Api(new()
+        {
+            ["RateLimits:PerIpPerMinute"] = "3",
+            [DatabaseStatements.Logged.Key] = DatabaseStatements.Logged.Value,
+        });
         using var client = factory.CreateClient();
         await factory.ListeningAsync();
         Assert.Equal(HttpStatusCode.OK, await SendAsync(client, $"Bearer {key}"));
@@ -387,7 +391,11 @@ public sealed class CallerCacheTests(PostgresFixture database) : IntegrationTest
     {
         await SeedAccountAsync("acc_1");
         var key = await SeedKeyAsync("acc_1");
-        var factory = Api(("Cache:KeyUsageFlushInterval", "00:01:00"), ("Logging:LogLevel:AccountService.Callers.KeyUsageRecorder", "Debug"));
+        var factory = Api(new()
+        {
+            ["Cache:KeyUsageFlushInterval"] = "00:01:00",
+            ["Logging:LogLevel:AccountService.Callers.KeyUsageRecorder"] = "Debug",
+        });
         var stopped = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         await using (factory)
         {
@@ -441,18 +449,9 @@ public sealed class CallerCacheTests(PostgresFixture database) : IntegrationTest
         }
     }
 
-    private AccountApiFactory Api(params (string Key, string Value)[] settings) => Api(Database.ConnectionString, settings);
-
-    private static AccountApiFactory Api(string connectionString, params (string Key, string Value)[] settings)
-    {
-        var all = new Dictionary<string, string?>(TestAuth.JwtSettings());
-        foreach (var (name, value) in settings)
-        {
-            all[name] = value;
-        }
-
-        return new AccountApiFactory(connectionString, all, seeOwnWrites: false);
-    }
+    // Without the barrier: these tests see changes arrive as a caller would.
+    private AccountApiFactory Api(Dictionary<string, string?>? settings = null, string? connectionString = null) =>
+        new(connectionString ?? Database.ConnectionString, settings, seeOwnWrites: false);
 
     /// <summary>Holds <paramref name="count"/> made-up callers, each an API key of its own account.</summary>
     private static void Fill(CallerCache cache, int count)
@@ -503,17 +502,19 @@ public sealed class CallerCacheTests(PostgresFixture database) : IntegrationTest
     private static async Task<TimeSpan> UntilAsync(
         HttpClient client, string authorization, string path, Func<HttpStatusCode, bool> done, Stopwatch since, TimeSpan? limit = null)
     {
-        var deadline = limit ?? TimeSpan.FromSeconds(5);
-        while (true)
-        {
-            var status = await SendAsync(client, authorization, path);
-            if (done(status))
+        var status = default(HttpStatusCode);
+        var answeredAt = TimeSpan.Zero;
+        await Signals.WaitUntilAsync(
+            async () =>
             {
-                return since.Elapsed;
-            }
-
-            Assert.True(since.Elapsed < deadline, $"still {status} after {since.Elapsed}");
-        }
+                status = await SendAsync(client, authorization, path);
+                answeredAt = since.Elapsed;
+                return done(status);
+            },
+            (limit ?? TimeSpan.FromSeconds(5)) - since.Elapsed,
+            $"{path} answers as expected",
+            () => $"still {status} after {answeredAt}");
+        return answeredAt;
     }
 
     // Unpooled: one test terminates every backend, which would leave broken connections in the pool.

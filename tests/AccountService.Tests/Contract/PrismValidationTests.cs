@@ -14,7 +14,7 @@ namespace AccountService.Tests.Contract;
 /// every answer each operation documents, 2xx and error alike, is produced through the proxy, and each must reach the
 /// caller with the status expected, from the service, without a single violation (of any severity) reported.
 /// </summary>
-public sealed class PrismValidationTests(PostgresFixture database) : IntegrationTest(database), IAsyncLifetime
+public sealed class PrismValidationTests(PostgresFixture database) : StripeTest(database)
 {
     private const string Card = "cus_card";
     private const string StripeDown = "cus_down";
@@ -33,22 +33,12 @@ public sealed class PrismValidationTests(PostgresFixture database) : Integration
 
     private readonly List<string> _failures = [];
     private readonly SortedSet<string> _produced = new(StringComparer.Ordinal);
-    private StripeStub _stripe = null!;
-
-    public override async Task InitializeAsync()
-    {
-        await base.InitializeAsync();
-        _stripe = await StripeStub.StartAsync();
-    }
-
-    public override async Task DisposeAsync() => await _stripe.DisposeAsync();
-
     [Fact]
     public async Task EveryDocumentedAnswerOfEveryOperationPassesPrismsValidation()
     {
         await SeedAsync();
         await using var relay = PostgresProxy.Start(Database.ConnectionString);
-        var settings = new Dictionary<string, string?>(StripeEvents.Settings(_stripe)) { ["RateLimits:PerIpPerMinute"] = "30" };
+        var settings = new Dictionary<string, string?>(Stripe.Settings(webhooks: true)) { ["RateLimits:PerIpPerMinute"] = "30" };
         await using var factory = new AccountApiFactory(relay.ConnectionString, settings, seeOwnWrites: false);
         using var direct = factory.StartKestrel();
 
@@ -93,8 +83,8 @@ public sealed class PrismValidationTests(PostgresFixture database) : Integration
 
     private async Task SeedAsync()
     {
-        _stripe.Customer(Card).DefaultCard = new StubCard("pm_1abc2def3ghi", "visa", "4242", 12, 2030);
-        _stripe.Customer(StripeDown).FailuresLeft = int.MaxValue;
+        Stripe.Customer(Card).DefaultCard = new StubCard("pm_1abc2def3ghi", "visa", "4242", 12, 2030);
+        Stripe.Customer(StripeDown).FailuresLeft = int.MaxValue;
 
         // No billing data at all: billing.stripe and billing.aws are null, and so is the payment method.
         await SeedAccountAsync("acc_plain");
@@ -108,7 +98,7 @@ public sealed class PrismValidationTests(PostgresFixture database) : Integration
         });
         await SeedSeatAsync("acc_billed", "-NtestApp123", "sub_1");
         await SeedAccountAsync("acc_disabled", a => a.Status = AccountStatus.DisabledByAdmin);
-        await SeedAccountAsync("acc_stripe_down", a => a.StripeCustomerId = StripeDown);
+        await SeedAccountAsync("accStripe_down", a => a.StripeCustomerId = StripeDown);
         await SeedAccountAsync("acc_full");
         for (var i = 0; i < 10; i++)
         {
@@ -130,7 +120,7 @@ public sealed class PrismValidationTests(PostgresFixture database) : Integration
 
         await CheckAsync(client, Me, HttpStatusCode.OK, "billing null, API key", Get("/v1/accounts/me", plainKey));
         await CheckAsync(client, Me, HttpStatusCode.OK, "billing null, JWT", Get("/v1/accounts/me", Jwt("acc_plain")));
-        await CheckAsync(client, Me, HttpStatusCode.OK, "billing.stripe set, billing.aws null", Get("/v1/accounts/me", Jwt("acc_stripe_down")));
+        await CheckAsync(client, Me, HttpStatusCode.OK, "billing.stripe set, billing.aws null", Get("/v1/accounts/me", Jwt("accStripe_down")));
         await CheckAsync(client, Me, HttpStatusCode.OK, "billing.stripe and billing.aws set", Get("/v1/accounts/me", Jwt("acc_billed")));
         await CheckAsync(client, Me, HttpStatusCode.OK, "disabled account", Get("/v1/accounts/me", Jwt("acc_disabled")));
         using (var first = await direct.SendAsync(Get("/v1/accounts/me", Jwt("acc_plain"))))
@@ -150,7 +140,7 @@ public sealed class PrismValidationTests(PostgresFixture database) : Integration
         await CheckAsync(client, Account, HttpStatusCode.Unauthorized, "unknown key", Get("/api/account", UnknownKey), "UNAUTHORIZED");
         await CheckAsync(client, Account, HttpStatusCode.Forbidden, "disabled account", Get("/api/account", Jwt("acc_disabled")), "FORBIDDEN");
         await CheckAsync(client, Account, HttpStatusCode.NotFound, "no such account", Get("/api/account", Jwt("acc_missing")), "NOT_FOUND");
-        await CheckAsync(client, Account, HttpStatusCode.ServiceUnavailable, "Stripe failing, no card known", Get("/api/account", Jwt("acc_stripe_down")), "PAYMENT_ERROR");
+        await CheckAsync(client, Account, HttpStatusCode.ServiceUnavailable, "Stripe failing, no card known", Get("/api/account", Jwt("accStripe_down")), "PAYMENT_ERROR");
     }
 
     private async Task ApiKeysAsync(HttpClient client)
@@ -208,17 +198,14 @@ public sealed class PrismValidationTests(PostgresFixture database) : Integration
     private async Task HealthAsync(HttpClient client, HttpClient direct, HttpStatusCode expected)
     {
         // Readiness is checked at most once a second; wait until the service itself says what is expected.
-        for (var tries = 0; ; tries++)
-        {
-            using var probe = await direct.GetAsync("/health/ready");
-            if (probe.StatusCode == expected)
+        await Signals.WaitUntilAsync(
+            async () =>
             {
-                break;
-            }
-
-            Assert.True(tries < 100, $"/health/ready never answered {expected}");
-            await Task.Delay(100);
-        }
+                using var probe = await direct.GetAsync("/health/ready");
+                return probe.StatusCode == expected;
+            },
+            TimeSpan.FromSeconds(10),
+            $"/health/ready answers {expected}");
 
         await CheckAsync(client, "GET /health/live", HttpStatusCode.OK, "up", new HttpRequestMessage(HttpMethod.Get, "/health/live"));
         await CheckAsync(client, "GET /health/ready", expected, "database", new HttpRequestMessage(HttpMethod.Get, "/health/ready"), expected == HttpStatusCode.OK ? null : "SERVICE_UNAVAILABLE");

@@ -14,7 +14,7 @@ public sealed class SwaggerUiTests(PostgresFixture database) : IntegrationTest(d
         await SeedAccountAsync("acc_swagger", a => a.Name = "Swagger Co");
         Assert.Equal(0, (await RunCliAsync("apps", "create", "--account", "acc_swagger", "--name", "My Weather App")).ExitCode);
         var key = KeyOf(await RunCliAsync("keys", "create", "--account", "acc_swagger", "--name", "swagger-ui"));
-        var settings = new Dictionary<string, string?>(TestAuth.JwtSettings()) { ["OpenApi:Enabled"] = "true" };
+        var settings = new Dictionary<string, string?> { ["OpenApi:Enabled"] = "true" };
         await using var factory = new AccountApiFactory(Database.ConnectionString, settings);
         using var client = factory.StartKestrel();
         var screenshot = Path.Combine(RepositoryRoot.Path, "artifacts", "screenshots", "swagger-ui.png");

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Text.Json.Nodes;
@@ -26,30 +25,27 @@ public sealed class ClusterTests(PublishedService published) : IClassFixture<Pub
 
         // Traffic through the gateway until a query shows both replicas serving it; rate() needs two scrapes that
         // saw requests, so this takes a few seconds at a 1 s scrape interval.
-        var waited = Stopwatch.StartNew();
-        Dictionary<string, double> rates;
-        while (true)
-        {
-            for (var i = 0; i < 10; i++)
+        var rates = new Dictionary<string, double>();
+        await Signals.WaitUntilAsync(
+            async () =>
             {
-                using var request = new HttpRequestMessage(HttpMethod.Get, "/v1/accounts/me");
-                request.Headers.TryAddWithoutValidation("Authorization", $"Bearer {cluster.DemoKey}");
-                using var response = await gateway.SendAsync(request);
-                if (response.StatusCode != HttpStatusCode.OK)
+                for (var i = 0; i < 10; i++)
                 {
-                    Assert.Fail($"{(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}\n{cluster.LogTails()}");
+                    using var request = new HttpRequestMessage(HttpMethod.Get, "/v1/accounts/me");
+                    request.Headers.TryAddWithoutValidation("Authorization", $"Bearer {cluster.DemoKey}");
+                    using var response = await gateway.SendAsync(request);
+                    if (response.StatusCode != HttpStatusCode.OK)
+                    {
+                        Assert.Fail($"{(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}\n{cluster.LogTails()}");
+                    }
                 }
-            }
 
-            rates = await QueryAsync(prometheus, RequestRate);
-            if (rates.Count == 2 && rates.Values.All(rate => rate > 0))
-            {
-                break;
-            }
-
-            Assert.True(waited.Elapsed < TimeSpan.FromSeconds(45), $"Prometheus did not show both replicas' request rates: {string.Join(", ", rates)}");
-            await Task.Delay(250);
-        }
+                rates = await QueryAsync(prometheus, RequestRate);
+                return rates.Count == 2 && rates.Values.All(rate => rate > 0);
+            },
+            TimeSpan.FromSeconds(45),
+            "Prometheus shows both replicas' request rates",
+            () => string.Join(", ", rates));
 
         Assert.Equal(cluster.MetricsInstances.Order().ToList(), rates.Keys.Order().ToList());
     }

@@ -191,7 +191,7 @@ public sealed class GatewayTests(PostgresFixture database) : IntegrationTest(dat
 
     private AccountApiFactory Replica(bool logRequests = false)
     {
-        var settings = new Dictionary<string, string?>(TestAuth.JwtSettings()) { ["ForwardedHeaders:KnownProxies:0"] = "127.0.0.1" };
+        var settings = new Dictionary<string, string?> { ["ForwardedHeaders:KnownProxies:0"] = "127.0.0.1" };
         if (logRequests)
         {
             // Each replica's request log says which one answered; the loops that read it must not be cut short by
@@ -208,16 +208,21 @@ public sealed class GatewayTests(PostgresFixture database) : IntegrationTest(dat
         replica.Logs.Count(l => l.StartsWith("Information AccountService.Server.RequestLog: GET /v1/accounts/me 200 ", StringComparison.Ordinal));
 
     // Sends requests, each answered 200 through the gateway, until the condition holds.
-    private static async Task UntilAsync(Func<bool> condition, Func<Task<HttpStatusCode>> send, TimeSpan limit, Func<string> state)
-    {
-        var deadline = Stopwatch.StartNew();
-        while (!condition())
-        {
-            Assert.True(deadline.Elapsed < limit, $"not seen within {limit}: {state()}");
-            Assert.Equal(HttpStatusCode.OK, await send());
-            await Task.Delay(20);
-        }
-    }
+    private static Task UntilAsync(Func<bool> condition, Func<Task<HttpStatusCode>> send, TimeSpan limit, Func<string> state) =>
+        Signals.WaitUntilAsync(
+            async () =>
+            {
+                if (condition())
+                {
+                    return true;
+                }
+
+                Assert.Equal(HttpStatusCode.OK, await send());
+                return false;
+            },
+            limit,
+            "the gateway's replicas show it",
+            state);
 
     private static HttpClient GatewayClient(NginxGateway gateway, System.Security.Cryptography.X509Certificates.X509Certificate2 certificate)
     {

@@ -5,7 +5,6 @@ using AccountService.Telemetry;
 using AccountService.Tests.ApiKeys;
 using AccountService.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Time.Testing;
 using OpenTelemetry.Metrics;
 
@@ -67,7 +66,7 @@ public sealed class MetricsTests(PostgresFixture database) : IntegrationTest(dat
     [Fact]
     public async Task AnEmptyUrlTurnsMetricsOff()
     {
-        await using var factory = Api(("Metrics:Url", ""));
+        await using var factory = Api(new() { ["Metrics:Url"] = "" });
         using var client = factory.CreateClient();
 
         Assert.Null(factory.Services.GetService<MetricsListener>());
@@ -82,7 +81,7 @@ public sealed class MetricsTests(PostgresFixture database) : IntegrationTest(dat
 
         // A clock that does not move: every request falls in the same rate-limit window.
         var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
-        await using var factory = Api(services => services.Replace(ServiceDescriptor.Singleton<TimeProvider>(clock)), ("RateLimits:PerIpPerMinute", "4"));
+        await using var factory = Api(new() { ["RateLimits:PerIpPerMinute"] = "4" }, clock);
         using var client = factory.CreateClient();
         await factory.ListeningAsync();
         Assert.Equal(HttpStatusCode.OK, await GetAsync(client, "/v1/accounts/me", key));
@@ -125,7 +124,7 @@ public sealed class MetricsTests(PostgresFixture database) : IntegrationTest(dat
         await SeedAccountAsync("acc_1");
         var key = await SeedKeyAsync("acc_1");
         await using var proxy = PostgresProxy.Start(Database.ConnectionString);
-        var settings = new Dictionary<string, string?>(TestAuth.JwtSettings()) { ["Metrics:Url"] = OwnPort };
+        var settings = new Dictionary<string, string?> { ["Metrics:Url"] = OwnPort };
         await using var factory = new AccountApiFactory(proxy.ConnectionString, settings, seeOwnWrites: false);
         using var client = factory.CreateClient();
         await factory.ListeningAsync();
@@ -151,7 +150,7 @@ public sealed class MetricsTests(PostgresFixture database) : IntegrationTest(dat
     public async Task TheReadyGaugeReadsZeroWhileTheDatabaseIsAwayAndOneOnceItIsBack()
     {
         await using var proxy = PostgresProxy.Start(Database.ConnectionString);
-        var settings = new Dictionary<string, string?>(TestAuth.JwtSettings()) { ["Metrics:Url"] = OwnPort };
+        var settings = new Dictionary<string, string?> { ["Metrics:Url"] = OwnPort };
         await using var factory = new AccountApiFactory(proxy.ConnectionString, settings, seeOwnWrites: false);
         using var client = factory.CreateClient();
         await factory.ListeningAsync();
@@ -181,15 +180,7 @@ public sealed class MetricsTests(PostgresFixture database) : IntegrationTest(dat
         await using var stripe = await StripeStub.StartAsync();
         await SeedAccountAsync("acc_1", a => a.StripeCustomerId = "cus_1");
         stripe.Customer("cus_1").DefaultCard = new StubCard("pm_1", "visa", "4242", 12, 2030);
-        var settings = stripe.Settings(TimeSpan.FromSeconds(2));
-        settings["Metrics:Url"] = OwnPort;
-        settings["Stripe:CardCacheTtl"] = "00:00:00.001";
-        settings["Stripe:MaxNetworkRetries"] = "0";
-        settings["Stripe:BreakerFailureRatio"] = "0.5";
-        settings["Stripe:BreakerMinimumThroughput"] = "2";
-        settings["Stripe:BreakerSamplingDuration"] = "00:01:00";
-        settings["Stripe:FailureCooldown"] = "00:00:01";
-        await using var factory = new AccountApiFactory(Database.ConnectionString, settings);
+        await using var factory = Api(stripe.BreakerSettings(TimeSpan.FromSeconds(2), minimumThroughput: 2, cooldown: TimeSpan.FromSeconds(1)));
         using var client = factory.CreateClient();
         var jwt = TestAuth.Jwt("acc_1");
         Assert.Equal(HttpStatusCode.OK, await GetAsync(client, "/api/account", jwt));
@@ -211,7 +202,7 @@ public sealed class MetricsTests(PostgresFixture database) : IntegrationTest(dat
         await SeedAccountAsync("acc_1");
         var key = await SeedKeyAsync("acc_1");
         await using var redis = await RedisServer.StartAsync();
-        await using var factory = Api(("ConnectionStrings:Redis", redis.ConnectionString));
+        await using var factory = Api(redis: redis);
         using var client = factory.CreateClient();
         Assert.Equal(HttpStatusCode.OK, await GetAsync(client, "/v1/accounts/me", key));
         Assert.Equal(1, Value(await ScrapeAsync(factory), "accountservice_shared_budgets_up"));
@@ -229,9 +220,7 @@ public sealed class MetricsTests(PostgresFixture database) : IntegrationTest(dat
         await using var stripe = await StripeStub.StartAsync();
         await SeedAccountAsync("acc_1", a => a.StripeCustomerId = "cus_1");
         stripe.Customer("cus_1").DefaultCard = new StubCard("pm_1", "visa", "4242", 12, 2030);
-        var settings = StripeEvents.Settings(stripe);
-        settings["Metrics:Url"] = OwnPort;
-        await using var factory = new AccountApiFactory(Database.ConnectionString, settings);
+        await using var factory = Api(stripe.Settings(webhooks: true));
         using var client = factory.CreateClient();
         var jwt = TestAuth.Jwt("acc_1");
         var before = await ScrapeAsync(factory);
@@ -261,17 +250,12 @@ public sealed class MetricsTests(PostgresFixture database) : IntegrationTest(dat
         Assert.Equal(1, Delta(before, after, "accountservice_idempotent_replays_total"));
     }
 
-    private AccountApiFactory Api(params (string Key, string Value)[] settings) => Api(services: null, settings);
-
-    private AccountApiFactory Api(Action<IServiceCollection>? services, params (string Key, string Value)[] settings)
+    // With its own metrics listener, which the test apps otherwise go without.
+    private AccountApiFactory Api(Dictionary<string, string?>? settings = null, TimeProvider? clock = null, RedisServer? redis = null)
     {
-        var all = new Dictionary<string, string?>(TestAuth.JwtSettings()) { ["Metrics:Url"] = OwnPort };
-        foreach (var (name, value) in settings)
-        {
-            all[name] = value;
-        }
-
-        return new AccountApiFactory(Database.ConnectionString, all, services);
+        var all = new Dictionary<string, string?>(settings ?? []);
+        all.TryAdd("Metrics:Url", OwnPort);
+        return new AccountApiFactory(Database.ConnectionString, all, clock: clock, redis: redis);
     }
 
     private static async Task<HttpStatusCode> GetAsync(HttpClient client, string path, string credential)
@@ -291,23 +275,22 @@ public sealed class MetricsTests(PostgresFixture database) : IntegrationTest(dat
     /// <summary>Scrapes (doing <paramref name="between"/> before each) until <paramref name="condition"/> holds; the scrape that showed it.</summary>
     private static async Task<string> UntilAsync(AccountApiFactory factory, Func<string, bool> condition, Func<Task>? between = null, TimeSpan? limit = null)
     {
-        var deadline = DateTime.UtcNow + (limit ?? TimeSpan.FromSeconds(10));
-        while (true)
-        {
-            if (between is not null)
+        var text = "";
+        await Signals.WaitUntilAsync(
+            async () =>
             {
-                await between();
-            }
+                if (between is not null)
+                {
+                    await between();
+                }
 
-            var text = await ScrapeAsync(factory);
-            if (condition(text))
-            {
-                return text;
-            }
-
-            Assert.True(DateTime.UtcNow < deadline, $"the metrics did not show the expected state in time:\n{text}");
-            await Task.Delay(50);
-        }
+                text = await ScrapeAsync(factory);
+                return condition(text);
+            },
+            limit ?? TimeSpan.FromSeconds(10),
+            "the metrics show the expected state",
+            () => text);
+        return text;
     }
 
     /// <summary>Whether a sample named <paramref name="name"/> is present and reads <paramref name="expected"/>: an absent gauge reads nothing.</summary>

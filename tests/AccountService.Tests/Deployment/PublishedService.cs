@@ -100,26 +100,30 @@ public sealed class ServiceProcess : IAsyncDisposable
 
     private async Task WaitUntilAsync(string path)
     {
-        using var http = new HttpClient { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(2) };
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (DateTime.UtcNow < deadline && !_process.HasExited)
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
+        await Signals.WaitUntilAsync(
+            () =>
+            {
+                Assert.False(_process.HasExited, $"the service exited:\n{string.Join('\n', Lines)}");
+                return AnswersAsync(http, new Uri(BaseAddress, path));
+            },
+            TimeSpan.FromSeconds(30),
+            $"the service answers {path}",
+            () => string.Join('\n', Lines));
+    }
+
+    /// <summary>Whether <paramref name="url"/> answers 2xx; a server not listening yet (or too slow) does not.</summary>
+    internal static async Task<bool> AnswersAsync(HttpClient http, Uri url)
+    {
+        try
         {
-            try
-            {
-                using var response = await http.GetAsync(path);
-                if (response.IsSuccessStatusCode)
-                {
-                    return;
-                }
-            }
-            catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
-            {
-            }
-
-            await Task.Delay(100);
+            using var response = await http.GetAsync(url);
+            return response.IsSuccessStatusCode;
         }
-
-        throw new InvalidOperationException($"the service did not come up:\n{string.Join('\n', Lines)}");
+        catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
+        {
+            return false;
+        }
     }
 
     /// <summary>Sends SIGTERM, as a container runtime does on stop.</summary>

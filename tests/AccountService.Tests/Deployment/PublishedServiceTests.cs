@@ -175,14 +175,11 @@ public sealed class PublishedServiceTests(PostgresFixture database, PublishedSer
         using var http = new HttpClient { BaseAddress = service.BaseAddress };
 
         (await http.GetAsync("/health/ready")).Dispose();
-        var deadline = DateTime.UtcNow.AddSeconds(10);
-        while (DateTime.UtcNow < deadline && (collector.Count("/v1/traces") == 0 || collector.Count("/v1/metrics") == 0))
-        {
-            await Task.Delay(100);
-        }
-
-        Assert.True(collector.Count("/v1/traces") > 0, "no traces were exported");
-        Assert.True(collector.Count("/v1/metrics") > 0, "no metrics were exported");
+        await Signals.WaitUntilAsync(
+            () => collector.Count("/v1/traces") > 0 && collector.Count("/v1/metrics") > 0,
+            TimeSpan.FromSeconds(10),
+            "traces and metrics are exported",
+            () => $"traces: {collector.Count("/v1/traces")}, metrics: {collector.Count("/v1/metrics")}");
     }
 
     private static List<string?> ScopeValues(JsonDocument entry, string name) =>

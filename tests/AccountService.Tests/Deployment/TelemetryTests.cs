@@ -15,7 +15,7 @@ public sealed class TelemetryTests(PostgresFixture database) : IntegrationTest(d
     [Fact]
     public async Task WithoutAnOtlpEndpointNothingIsCollectedOrExported()
     {
-        var settings = new Dictionary<string, string?>(TestAuth.JwtSettings())
+        var settings = new Dictionary<string, string?>
         {
             // Reachable-looking signal-specific settings must not turn export on by themselves.
             ["OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"] = $"http://127.0.0.1:{PostgresServer.FreeLoopbackPort()}/v1/traces",
@@ -31,7 +31,7 @@ public sealed class TelemetryTests(PostgresFixture database) : IntegrationTest(d
     [Fact]
     public async Task WithAnOtlpEndpointTracesAndMetricsAreCollected()
     {
-        var settings = new Dictionary<string, string?>(TestAuth.JwtSettings())
+        var settings = new Dictionary<string, string?>
         {
             ["OTEL_EXPORTER_OTLP_ENDPOINT"] = $"http://127.0.0.1:{PostgresServer.FreeLoopbackPort()}",
             ["OTEL_EXPORTER_OTLP_PROTOCOL"] = "http/protobuf",

@@ -61,7 +61,7 @@ public sealed partial class RequestIdTests(PostgresFixture database, SharedApi a
     public async Task EveryLogLineOfARequestCarriesItsIdAndNoOtherRequestId()
     {
         // The handler's per-request lines are at Warning by default (appsettings.json); Debug shows each refusal's reason.
-        var settings = new Dictionary<string, string?>(TestAuth.JwtSettings())
+        var settings = new Dictionary<string, string?>
         {
             ["Logging:LogLevel:AccountService.Auth.ApiKeyAuthenticationHandler"] = "Debug",
         };

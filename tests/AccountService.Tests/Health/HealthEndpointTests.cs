@@ -3,8 +3,6 @@ using System.Text.Json;
 using AccountService.Health;
 using AccountService.Tests.Errors;
 using AccountService.Tests.Infrastructure;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Time.Testing;
 using Xunit.Abstractions;
 
@@ -67,8 +65,7 @@ public sealed class HealthEndpointTests(PostgresFixture database, ITestOutputHel
     public async Task ReadyStays200AndReportsRedisDegradedWhileItIsDownAndHealthyWhenItIsBack()
     {
         await using var redis = await RedisServer.StartAsync();
-        var settings = new Dictionary<string, string?>(TestAuth.JwtSettings()) { ["ConnectionStrings:Redis"] = redis.ConnectionString };
-        await using var factory = new AccountApiFactory(Database.ConnectionString, settings);
+        await using var factory = new AccountApiFactory(Database.ConnectionString, redis: redis);
         using var client = factory.CreateClient();
         var before = await ReadyAsync(client);
 
@@ -98,16 +95,13 @@ public sealed class HealthEndpointTests(PostgresFixture database, ITestOutputHel
         // test moves: each round's probes find the last result stale, so each round runs exactly one check.
         await using var proxy = PostgresProxy.Start(Database.ConnectionString);
         var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
-        var settings = new Dictionary<string, string?>(TestAuth.JwtSettings())
+        var settings = new Dictionary<string, string?>
         {
             [DatabaseStatements.Logged.Key] = DatabaseStatements.Logged.Value,
             ["Logging:LogLevel:AccountService.ApiKeys.IdempotencyPurge"] = "Debug",
             ["Logging:LogLevel:AccountService.Billing.ProcessedStripeEvents"] = "Debug",
         };
-        await using var factory = new AccountApiFactory(
-            proxy.ConnectionString,
-            settings,
-            services => services.Replace(ServiceDescriptor.Singleton<TimeProvider>(clock)));
+        await using var factory = new AccountApiFactory(proxy.ConnectionString, settings, clock: clock);
         using var client = factory.CreateClient();
         await factory.ListeningAsync();
 

@@ -15,22 +15,29 @@ using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
 namespace AccountService.Tests.Infrastructure;
 
 /// <summary>
-/// The real app over the test database; only settings differ. <see cref="StartKestrel"/> puts it on a real Kestrel
-/// socket on loopback, for what the in-memory server would not show (header bytes, several headers). Every log line
-/// is kept in <see cref="Logs"/>. The app starts with its change listener connected (when the database answers), and
-/// with <paramref name="seeOwnWrites"/> each request first waits for the changes committed before it (<see cref="ChangeBarrier"/>).
+/// The one way tests build the app: the real app over <paramref name="connectionString"/>, accepting JWTs signed by
+/// <see cref="TestAuth"/>. Each option changes one thing: <paramref name="settings"/> are laid over the test defaults
+/// (a null value removes a default), <paramref name="redis"/> shares rate limits and cards through that server,
+/// <paramref name="clock"/> replaces the app's <see cref="TimeProvider"/>, <paramref name="services"/> replaces or
+/// adds services last. <see cref="StartKestrel"/> puts it on a real Kestrel socket on loopback, for what the in-memory
+/// server would not show (header bytes, several headers). Every log line is kept in <see cref="Logs"/>. The app starts
+/// with its change listener connected (when the database answers), and with <paramref name="seeOwnWrites"/> each
+/// request first waits for the changes committed before it (<see cref="ChangeBarrier"/>).
 /// </summary>
-public sealed class AccountApiFactory(
+internal sealed class AccountApiFactory(
     string connectionString,
     IReadOnlyDictionary<string, string?>? settings = null,
     Action<IServiceCollection>? services = null,
-    bool seeOwnWrites = true)
+    bool seeOwnWrites = true,
+    TimeProvider? clock = null,
+    RedisServer? redis = null)
     : WebApplicationFactory<Program>
 {
     /// <summary>
@@ -79,7 +86,17 @@ public sealed class AccountApiFactory(
         // No metrics listener unless a test asks for one (MetricsTests): many apps run at once here.
         builder.UseSetting("Metrics:Url", "");
         builder.UseSetting(KeyRingOptions.KeySetting, KeyRingKey);
-        foreach (var (key, value) in settings ?? TestAuth.JwtSettings())
+        foreach (var (key, value) in TestAuth.JwtSettings())
+        {
+            builder.UseSetting(key, value);
+        }
+
+        if (redis is not null)
+        {
+            builder.UseSetting("ConnectionStrings:Redis", redis.ConnectionString);
+        }
+
+        foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
         {
             builder.UseSetting(key, value);
         }
@@ -88,6 +105,11 @@ public sealed class AccountApiFactory(
         if (seeOwnWrites)
         {
             builder.ConfigureServices(s => s.AddSingleton<IStartupFilter>(new ChangeBarrier(connectionString)));
+        }
+
+        if (clock is not null)
+        {
+            builder.ConfigureTestServices(s => s.Replace(ServiceDescriptor.Singleton<TimeProvider>(clock)));
         }
 
         if (services is not null)
@@ -106,15 +128,8 @@ public sealed class AccountApiFactory(
     internal Task SeenAllChangesAsync() => ChangeBarrier.PassAsync(Callers, Notifications, connectionString);
 
     /// <summary>Waits (bounded) until the app's change listener is connected, so known callers are served from memory.</summary>
-    internal async Task ListeningAsync()
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(10);
-        while (!Callers.IsListening)
-        {
-            Assert.True(DateTime.UtcNow < deadline, "the change listener did not connect within 10 s");
-            await Task.Delay(10);
-        }
-    }
+    internal Task ListeningAsync() =>
+        Signals.WaitUntilAsync(() => Callers.IsListening, TimeSpan.FromSeconds(10), "the change listener is connected");
 
     protected override IHost CreateHost(IHostBuilder builder)
     {
@@ -122,12 +137,7 @@ public sealed class AccountApiFactory(
 
         // Known callers come from memory only once the listener is connected; without a database it never is.
         var cache = host.Services.GetRequiredService<CallerCache>();
-        var deadline = DateTime.UtcNow.AddSeconds(5);
-        while (!cache.IsListening && DateTime.UtcNow < deadline)
-        {
-            Thread.Sleep(5);
-        }
-
+        Signals.HoldsWithinAsync(() => Task.FromResult(cache.IsListening), TimeSpan.FromSeconds(5)).GetAwaiter().GetResult();
         return host;
     }
 

@@ -12,6 +12,25 @@ namespace AccountService.Tests.Infrastructure;
 /// applied it. PostgreSQL delivers notifications in commit order, so every earlier change has been applied too. Tests
 /// of how fast changes arrive turn this off.
 /// </summary>
+/// <remarks>
+/// This is the one test-only step in the app's pipeline. Why what the tests see is still production's behaviour:
+/// <list type="bullet">
+/// <item>It only waits; it changes nothing the app does. Its payload (<c>barrier:…</c>) matches none of
+/// <see cref="ChangeNotifications.Prefixes"/>, so <see cref="ChangeNotifications.Apply"/> drops nothing for it; it is
+/// only counted in <c>accountservice_change_notifications_total</c>, which <c>MetricsTests</c> therefore checks as "at
+/// least one". The request then runs the unchanged pipeline, from the first middleware of <c>Program</c> on.</item>
+/// <item>What it waits for happens in production too, a few milliseconds later: a change committed by the CLI, by
+/// SQL or by another replica reaches this replica's memory when its notification is applied, through the same listener
+/// and handlers. Without the barrier a test that writes and then asks at once would race that delivery, and pass or
+/// fail by the machine's load. With it, the test sees the state production settles in.</item>
+/// <item>The window it hides (a request answered from memory before the change arrived) is tested on its own,
+/// without the barrier (<c>seeOwnWrites: false</c>): <c>CallerCacheTests</c> bound it (a revocation by SQL refused
+/// within 100 ms, within a second after every backend was terminated, stale-if-error while the database is down),
+/// <c>ChangeNotificationTests</c> and <c>FailoverTests</c> cover the listener's loss and return.</item>
+/// <item>While the listener is down it does nothing (the app reads the database then, as in production), and
+/// <c>/health</c> probes skip it, so tests that count what a probe costs the database count the app's own work.</item>
+/// </list>
+/// </remarks>
 internal sealed class ChangeBarrier(string connectionString) : IStartupFilter
 {
     private static readonly TimeSpan Limit = TimeSpan.FromSeconds(10);

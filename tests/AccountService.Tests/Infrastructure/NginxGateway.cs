@@ -76,10 +76,7 @@ internal sealed class NginxGateway : IAsyncDisposable
     {
         await ProcessRunner.RunAsync(Binary, ["-p", _dir, "-c", Path.Combine(_dir, "nginx.conf"), "-s", "stop"], timeout: TimeSpan.FromSeconds(30));
         var pid = Path.Combine(_dir, "nginx.pid");
-        for (var i = 0; i < 100 && File.Exists(pid); i++)
-        {
-            await Task.Delay(50);
-        }
+        await Signals.HoldsWithinAsync(() => Task.FromResult(!File.Exists(pid)), TimeSpan.FromSeconds(5));
 
         Directory.Delete(_dir, recursive: true);
     }

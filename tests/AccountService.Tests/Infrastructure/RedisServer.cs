@@ -47,13 +47,15 @@ internal sealed class RedisServer : IAsyncDisposable
         _process.BeginOutputReadLine();
         _process.BeginErrorReadLine();
 
-        var deadline = DateTime.UtcNow.AddSeconds(10);
-        while (!await AnswersAsync())
-        {
-            Assert.False(_process.HasExited, "redis-server exited during start");
-            Assert.True(DateTime.UtcNow < deadline, "redis-server did not answer within 10 s");
-            await Task.Delay(20);
-        }
+        var process = _process;
+        await Signals.WaitUntilAsync(
+            async () =>
+            {
+                Assert.False(process.HasExited, "redis-server exited during start");
+                return await AnswersAsync();
+            },
+            TimeSpan.FromSeconds(10),
+            "redis-server answers PING");
     }
 
     /// <summary>Kills the server: clients see their connection drop, as when Redis dies.</summary>

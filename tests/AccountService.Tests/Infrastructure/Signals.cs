@@ -1,35 +1,50 @@
+using System.Diagnostics;
+
 namespace AccountService.Tests.Infrastructure;
 
-/// <summary>Waits for something a test can observe, instead of sleeping and hoping it has happened.</summary>
+/// <summary>
+/// The one way tests wait: poll something observable until it holds, with a deadline, instead of sleeping and hoping
+/// it has happened. A condition may act before it looks (send a request, scrape metrics) and may fail the test itself
+/// (a process that exited will never answer).
+/// </summary>
 internal static class Signals
 {
-    /// <summary>Polls <paramref name="condition"/> until it holds; fails naming <paramref name="what"/> after <paramref name="timeout"/>.</summary>
-    public static async Task WaitUntilAsync(Func<bool> condition, TimeSpan timeout, string what)
-    {
-        using var deadline = new CancellationTokenSource(timeout);
-        while (!condition())
-        {
-            if (deadline.IsCancellationRequested)
-            {
-                Assert.Fail($"timed out after {timeout} waiting until {what}");
-            }
+    private static readonly TimeSpan Interval = TimeSpan.FromMilliseconds(20);
 
-            await Task.Delay(20, CancellationToken.None);
+    /// <summary>
+    /// Polls <paramref name="condition"/> until it holds; after <paramref name="timeout"/> fails naming
+    /// <paramref name="what"/>, followed by <paramref name="state"/> (what was seen last) when given.
+    /// </summary>
+    public static async Task WaitUntilAsync(Func<Task<bool>> condition, TimeSpan timeout, string what, Func<string>? state = null)
+    {
+        if (!await HoldsWithinAsync(condition, timeout))
+        {
+            Assert.Fail($"timed out after {timeout} waiting until {what}{(state is null ? "" : $"\n{state()}")}");
         }
     }
 
-    /// <summary>As <see cref="WaitUntilAsync(Func{bool}, TimeSpan, string)"/>, for a condition that must be fetched.</summary>
-    public static async Task WaitUntilAsync(Func<Task<bool>> condition, TimeSpan timeout, string what)
+    /// <summary>As <see cref="WaitUntilAsync(Func{Task{bool}}, TimeSpan, string, Func{string})"/>, for a condition read in memory.</summary>
+    public static Task WaitUntilAsync(Func<bool> condition, TimeSpan timeout, string what, Func<string>? state = null) =>
+        WaitUntilAsync(() => Task.FromResult(condition()), timeout, what, state);
+
+    /// <summary>
+    /// Polls <paramref name="condition"/> until it holds or <paramref name="timeout"/> has passed; whether it held. For
+    /// waits that are not the test's to fail (an app settling before its first request, a server stopping).
+    /// </summary>
+    public static async Task<bool> HoldsWithinAsync(Func<Task<bool>> condition, TimeSpan timeout)
     {
-        using var deadline = new CancellationTokenSource(timeout);
-        while (!await condition())
+        var waited = Stopwatch.StartNew();
+        while (!await condition().ConfigureAwait(false))
         {
-            if (deadline.IsCancellationRequested)
+            if (waited.Elapsed >= timeout)
             {
-                Assert.Fail($"timed out after {timeout} waiting until {what}");
+                return false;
             }
 
-            await Task.Delay(50, CancellationToken.None);
+            // Not bound to the caller's context: the app's host waits here synchronously while it is created.
+            await Task.Delay(Interval).ConfigureAwait(false);
         }
+
+        return true;
     }
 }

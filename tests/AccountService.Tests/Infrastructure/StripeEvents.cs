@@ -15,8 +15,6 @@ internal static class StripeEvents
     public const string Secret = "whsec_test_0123456789abcdef";
     public const string Path = "/webhooks/stripe";
 
-    public static Dictionary<string, string?> Settings(StripeStub stripe) => new(stripe.Settings()) { ["Stripe:WebhookSecret"] = Secret };
-
     public static JsonObject Subscription(
         string id,
         string status = "active",

@@ -29,13 +29,42 @@ internal sealed class StripeStub : IAsyncDisposable
     /// <summary>When set, every call fails this way, whoever the customer.</summary>
     public StubOutage Outage { get; set; }
 
-    /// <summary>Settings pointing the service at this stub.</summary>
-    public Dictionary<string, string?> Settings(TimeSpan? timeBudget = null) => new(TestAuth.JwtSettings())
+    /// <summary>
+    /// Settings pointing the service (or a command) at this stub; with <paramref name="webhooks"/> it also accepts
+    /// deliveries signed with <see cref="StripeEvents.Secret"/>.
+    /// </summary>
+    public Dictionary<string, string?> Settings(TimeSpan? timeBudget = null, bool webhooks = false)
     {
-        ["Stripe:SecretKey"] = "sk_test_stub",
-        ["Stripe:ApiBase"] = BaseUrl,
-        ["Stripe:TimeBudget"] = (timeBudget ?? TimeSpan.FromSeconds(2)).ToString("c", null),
-    };
+        var settings = new Dictionary<string, string?>
+        {
+            ["Stripe:SecretKey"] = "sk_test_stub",
+            ["Stripe:ApiBase"] = BaseUrl,
+            ["Stripe:TimeBudget"] = (timeBudget ?? TimeSpan.FromSeconds(2)).ToString("c", null),
+        };
+        if (webhooks)
+        {
+            settings["Stripe:WebhookSecret"] = StripeEvents.Secret;
+        }
+
+        return settings;
+    }
+
+    /// <summary>
+    /// As <see cref="Settings"/>, with every lookup asking Stripe (a 1 ms card cache, no retries) and a breaker that
+    /// opens once half of at least <paramref name="minimumThroughput"/> calls in a minute failed, for
+    /// <paramref name="cooldown"/> (a minute unless given).
+    /// </summary>
+    public Dictionary<string, string?> BreakerSettings(TimeSpan timeBudget, int minimumThroughput, TimeSpan? cooldown = null)
+    {
+        var settings = Settings(timeBudget);
+        settings["Stripe:CardCacheTtl"] = "00:00:00.001";
+        settings["Stripe:MaxNetworkRetries"] = "0";
+        settings["Stripe:BreakerFailureRatio"] = "0.5";
+        settings["Stripe:BreakerMinimumThroughput"] = minimumThroughput.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        settings["Stripe:BreakerSamplingDuration"] = "00:01:00";
+        settings["Stripe:FailureCooldown"] = (cooldown ?? TimeSpan.FromMinutes(1)).ToString("c", null);
+        return settings;
+    }
 
     public StubCustomer Customer(string id) => _customers.GetOrAdd(id, key => new StubCustomer(key));
 
@@ -45,14 +74,8 @@ internal sealed class StripeStub : IAsyncDisposable
     public int CallsFor(string customerId) => Calls.Count(c => c.Contains($"/v1/customers/{customerId}", StringComparison.Ordinal));
 
     /// <summary>Waits until Stripe has been called for the customer more than <paramref name="seen"/> times.</summary>
-    public async Task WaitForCallAsync(string customerId, int seen)
-    {
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        while (CallsFor(customerId) <= seen)
-        {
-            await Task.Delay(10, timeout.Token);
-        }
-    }
+    public Task WaitForCallAsync(string customerId, int seen) =>
+        Signals.WaitUntilAsync(() => CallsFor(customerId) > seen, TimeSpan.FromSeconds(30), $"Stripe is called for {customerId} more than {seen} times");
 
     public static async Task<StripeStub> StartAsync()
     {

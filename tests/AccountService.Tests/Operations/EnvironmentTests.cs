@@ -7,21 +7,16 @@ namespace AccountService.Tests.Operations;
 /// service graph when it is built, which the CLI's smaller graph must pass too. The CLI follows the environment the
 /// service would run in: <c>ASPNETCORE_ENVIRONMENT</c>, else <c>DOTNET_ENVIRONMENT</c>.
 /// </summary>
-public sealed class EnvironmentTests(PostgresFixture database) : IntegrationTest(database), IAsyncLifetime
+public sealed class EnvironmentTests(PostgresFixture database) : StripeTest(database)
 {
     private static readonly string Dll = Path.Combine(AppContext.BaseDirectory, "AccountService.dll");
-
-    private StripeStub _stripe = null!;
 
     public override async Task InitializeAsync()
     {
         await base.InitializeAsync();
-        _stripe = await StripeStub.StartAsync();
         await SeedSeatAsync("acc_1", "-Napp1", stripeSubscriptionId: null);
         await SeedAccountAsync("acc_gone");
     }
-
-    public override async Task DisposeAsync() => await _stripe.DisposeAsync();
 
     [Theory]
     [InlineData("DOTNET_ENVIRONMENT", "Development", "migrate")]
@@ -44,7 +39,7 @@ public sealed class EnvironmentTests(PostgresFixture database) : IntegrationTest
         var key = await SeedKeyAsync("acc_1");
         var file = Path.Combine(Path.GetTempPath(), $"keys-{Guid.NewGuid():N}.txt");
         var args = command.Replace("{key}", key[3..11], StringComparison.Ordinal).Replace("{file}", file, StringComparison.Ordinal).Split(' ');
-        var variables = _stripe.Settings().ToDictionary(s => s.Key.Replace(":", "__", StringComparison.Ordinal), s => s.Value ?? "");
+        var variables = Stripe.Settings().ToDictionary(s => s.Key.Replace(":", "__", StringComparison.Ordinal), s => s.Value ?? "");
         variables["ConnectionStrings__Accounts"] = Database.ConnectionString;
         variables["ASPNETCORE_ENVIRONMENT"] = "";
         variables["DOTNET_ENVIRONMENT"] = "";

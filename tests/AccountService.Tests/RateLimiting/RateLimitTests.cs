@@ -184,13 +184,7 @@ public sealed class RateLimitTests(PostgresFixture database) : IntegrationTest(d
 
     private (AccountApiFactory Factory, HttpClient Client) Start(Dictionary<string, string?> settings)
     {
-        var all = new Dictionary<string, string?>(TestAuth.JwtSettings());
-        foreach (var (key, value) in settings)
-        {
-            all[key] = value;
-        }
-
-        var factory = new AccountApiFactory(Database.ConnectionString, all, services => services.Replace(ServiceDescriptor.Singleton<TimeProvider>(_clock)));
+        var factory = new AccountApiFactory(Database.ConnectionString, settings, clock: _clock);
         return (factory, factory.StartKestrel());
     }
 

@@ -32,11 +32,8 @@ public sealed class SharedBudgetProcessTests(PostgresFixture database) : Integra
         await SharingAsync(clientB, b);
 
         // Windows are clock minutes: start with at least 25 s of this one left, so all requests fall in one window.
-        var now = DateTimeOffset.UtcNow;
-        if (now.Second > 35)
-        {
-            await Task.Delay(TimeSpan.FromSeconds(60 - now.Second) - TimeSpan.FromMilliseconds(now.Millisecond));
-        }
+        // A timer can fire a little before the wall clock reaches the minute, so wait on the clock itself.
+        await Signals.WaitUntilAsync(() => DateTimeOffset.UtcNow.Second <= 35, TimeSpan.FromSeconds(30), "at least 25 s of the minute are left");
 
         var started = DateTimeOffset.UtcNow;
         var statuses = new List<(char Replica, HttpStatusCode Status)>();

@@ -74,8 +74,9 @@ public sealed class SharedBudgetTests(PostgresFixture database) : IntegrationTes
     {
         await SeedAccountAsync("acc_1");
         await using var redis = await RedisServer.StartAsync();
-        var (a, clientA) = Replica(redis, limit: 30, ("RateLimits:PerIpPerMinute", "5"), DatabaseStatements.Logged);
-        var (b, clientB) = Replica(redis, limit: 30, ("RateLimits:PerIpPerMinute", "5"), DatabaseStatements.Logged);
+        var settings = new Dictionary<string, string?> { ["RateLimits:PerIpPerMinute"] = "5", [DatabaseStatements.Logged.Key] = DatabaseStatements.Logged.Value };
+        var (a, clientA) = Replica(redis, limit: 30, settings);
+        var (b, clientB) = Replica(redis, limit: 30, settings);
         await using var _ = a;
         await using var __ = b;
         for (var i = 0; i < 5; i++)
@@ -114,8 +115,8 @@ public sealed class SharedBudgetTests(PostgresFixture database) : IntegrationTes
 
         await using var redis = await RedisServer.StartAsync();
         // On the real clock: the card cache's expiry and tag times need one that moves.
-        var (a, clientA) = Replica(redis, limit: 1_000_000, realClock: true, [.. stripe.Settings().Select(s => (s.Key, s.Value!))]);
-        var (b, clientB) = Replica(redis, limit: 1_000_000, realClock: true, [.. stripe.Settings().Select(s => (s.Key, s.Value!))]);
+        var (a, clientA) = Replica(redis, limit: 1_000_000, stripe.Settings(), realClock: true);
+        var (b, clientB) = Replica(redis, limit: 1_000_000, stripe.Settings(), realClock: true);
         await using var _ = a;
         await using var __ = b;
         foreach (var key in keys)
@@ -186,43 +187,20 @@ public sealed class SharedBudgetTests(PostgresFixture database) : IntegrationTes
         Assert.Equal(("\"default\";r=9;t=50", "\"default\";r=8;t=50"), (afterA, afterB));
     }
 
-    private (AccountApiFactory Factory, HttpClient Client) Replica(RedisServer redis, int limit, params (string Key, string Value)[] more) =>
-        Replica(redis, limit, realClock: false, more);
-
-    private (AccountApiFactory Factory, HttpClient Client) Replica(RedisServer redis, int limit, bool realClock, params (string Key, string Value)[] more)
+    private (AccountApiFactory Factory, HttpClient Client) Replica(RedisServer redis, int limit, Dictionary<string, string?>? more = null, bool realClock = false)
     {
-        var settings = new Dictionary<string, string?>(TestAuth.JwtSettings())
+        var settings = new Dictionary<string, string?>(more ?? [])
         {
-            ["ConnectionStrings:Redis"] = redis.ConnectionString,
             ["RateLimits:PerAccountPerMinute"] = limit.ToString(System.Globalization.CultureInfo.InvariantCulture),
         };
-        foreach (var (name, value) in more)
-        {
-            settings[name] = value;
-        }
-
-        var factory = new AccountApiFactory(
-            Database.ConnectionString,
-            settings,
-            services =>
-            {
-                if (!realClock)
-                {
-                    services.Replace(ServiceDescriptor.Singleton<TimeProvider>(_clock));
-                }
-            });
+        var factory = new AccountApiFactory(Database.ConnectionString, settings, clock: realClock ? null : _clock, redis: redis);
         return (factory, factory.StartKestrel());
     }
 
-    private static async Task SharingAgainAsync(AccountApiFactory replica)
+    private static Task SharingAgainAsync(AccountApiFactory replica)
     {
         var redis = replica.Services.GetRequiredService<SharedRedis>();
-        var deadline = DateTime.UtcNow.AddSeconds(15);
-        while (redis.Database is null)
-        {
-            Assert.True(DateTime.UtcNow < deadline, "the replica did not reconnect to Redis within 15 s");
-            await Task.Delay(50);
-        }
+        return Signals.WaitUntilAsync(() => redis.Database is not null, TimeSpan.FromSeconds(15), "the replica is connected to Redis again");
     }
 
     private static Task<HttpResponseMessage> SendAsync(HttpClient client, string key, string path = "/v1/accounts/me") =>

@@ -27,7 +27,7 @@ public sealed class Http2StreamFloodTests(PostgresFixture database, ITestOutputH
         using var certificate = TestCertificates.Create();
         var caFile = TestCertificates.WritePem(certificate);
         var shutdownTimeout = TimeSpan.FromSeconds(3);
-        var settings = new Dictionary<string, string?>(TestAuth.JwtSettings()) { ["Server:ShutdownTimeout"] = "00:00:03" };
+        var settings = new Dictionary<string, string?> { ["Server:ShutdownTimeout"] = "00:00:03" };
         await using var factory = new AccountApiFactory(Database.ConnectionString, settings, seeOwnWrites: false);
         using var client = factory.StartKestrel(certificate);
 

@@ -14,7 +14,7 @@ public sealed class ServerLimitsTests(PostgresFixture database) : IntegrationTes
     [Fact]
     public async Task AnIdleConnectionIsClosedAfterTheKeepAliveTimeout()
     {
-        await using var factory = new AccountApiFactory(Database.ConnectionString, Settings(("Server:KeepAliveTimeout", "00:00:01")));
+        await using var factory = new AccountApiFactory(Database.ConnectionString, new Dictionary<string, string?> { ["Server:KeepAliveTimeout"] = "00:00:01" });
         using var client = factory.StartKestrel();
         await using var raw = await RawHttp.ConnectAsync(client.BaseAddress!);
         await raw.SendGetAsync("/health/live");
@@ -27,7 +27,7 @@ public sealed class ServerLimitsTests(PostgresFixture database) : IntegrationTes
     [Fact]
     public async Task ConnectionsBeyondTheCapAreRefusedUntilOneCloses()
     {
-        await using var factory = new AccountApiFactory(Database.ConnectionString, Settings(("Server:MaxConcurrentConnections", "2")));
+        await using var factory = new AccountApiFactory(Database.ConnectionString, new Dictionary<string, string?> { ["Server:MaxConcurrentConnections"] = "2" });
         using var client = factory.StartKestrel();
         var server = client.BaseAddress!;
         var first = await OpenAndUseAsync(server);
@@ -93,7 +93,7 @@ public sealed class ServerLimitsTests(PostgresFixture database) : IntegrationTes
     public async Task XForwardedHeadersAreBelievedOnlyFromAKnownProxy(bool fromKnownProxy)
     {
         var seen = new ConcurrentQueue<(string Scheme, IPAddress? Client)>();
-        var settings = Settings(("ForwardedHeaders:KnownProxies:0", fromKnownProxy ? "127.0.0.1" : "10.9.8.7"));
+        var settings = new Dictionary<string, string?> { ["ForwardedHeaders:KnownProxies:0"] = fromKnownProxy ? "127.0.0.1" : "10.9.8.7" };
         await using var factory = new AccountApiFactory(Database.ConnectionString, settings, services =>
             services.AddSingleton<IStartupFilter>(new RecordWhatThePipelineSaw(seen)));
         using var client = factory.StartKestrel();
@@ -106,17 +106,6 @@ public sealed class ServerLimitsTests(PostgresFixture database) : IntegrationTes
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         var (scheme, remote) = Assert.Single(seen);
         Assert.Equal(fromKnownProxy ? ("https", "203.0.113.9") : ("http", "127.0.0.1"), (scheme, remote?.ToString()));
-    }
-
-    private static Dictionary<string, string?> Settings(params (string Key, string Value)[] extra)
-    {
-        var settings = TestAuth.JwtSettings();
-        foreach (var (key, value) in extra)
-        {
-            settings[key] = value;
-        }
-
-        return settings;
     }
 
     private static async Task<RawHttp> OpenAndUseAsync(Uri server)
