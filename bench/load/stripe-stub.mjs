@@ -4,7 +4,8 @@
 //   node stripe-stub.mjs PORT
 //
 // GET /__calls answers {"calls":N} (not counted). Every customer exists; every tenth has no default card, so the
-// fallback list call is exercised too. The stub exits by itself after 20 minutes in case nobody stops it.
+// fallback list call is exercised too. The stub exits by itself once the process that started it is gone, in case
+// nobody stops it (a run on a busy host can take longer than any fixed lifetime).
 import http from 'node:http';
 import { createHash } from 'node:crypto';
 
@@ -86,4 +87,9 @@ const server = http.createServer((req, res) => {
 
 server.keepAliveTimeout = 120_000;
 server.listen(port, '127.0.0.1', () => console.error(`stripe stub on 127.0.0.1:${port}`));
-setTimeout(() => process.exit(0), 20 * 60 * 1000).unref();
+const parent = process.ppid;
+setInterval(() => {
+  if (process.ppid !== parent) {
+    process.exit(0);
+  }
+}, 5000).unref();
