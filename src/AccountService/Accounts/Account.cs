@@ -1,8 +1,12 @@
+using System.Text.Json.Serialization;
 using AccountService.Billing;
 
 namespace AccountService.Accounts;
 
-/// <summary>An account row. Wire shapes are separate records; storage columns never leave the server.</summary>
+/// <summary>
+/// An account row. Wire shapes are separate records (<see cref="AccountRow"/> is what the endpoints read of it); the
+/// operator CLI's <c>--json</c> output is the row itself.
+/// </summary>
 internal sealed class Account
 {
     public required string Id { get; init; }
@@ -27,5 +31,6 @@ internal sealed class Account
 
     public string? AwsSubscriptionStatus { get; set; }
 
+    [JsonIgnore]
     public List<App> Apps { get; } = [];
 }

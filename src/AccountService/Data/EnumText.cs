@@ -1,5 +1,6 @@
 using System.Collections.Frozen;
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 
 namespace AccountService.Data;
@@ -20,12 +21,16 @@ internal sealed class EnumText<TEnum>
         _values = _names.ToFrozenDictionary(p => p.Value, p => p.Key, StringComparer.Ordinal);
         Names = [.. Enum.GetValues<TEnum>().Select(v => _names[v])];
         Converter = new ValueConverter<TEnum, string>(v => ToText(v), s => Parse(s));
+        JsonConverter = new StoredNameJsonConverter(this);
     }
 
     /// <summary>Every stored name, in declaration order.</summary>
     public IReadOnlyList<string> Names { get; }
 
     public ValueConverter<TEnum, string> Converter { get; }
+
+    /// <summary>The same names in JSON (the operator CLI's <c>--json</c> output).</summary>
+    public JsonConverter<TEnum> JsonConverter { get; }
 
     public string ToText(TEnum value) => _names[value];
 
@@ -39,4 +44,13 @@ internal sealed class EnumText<TEnum>
     /// <summary>The SQL of a check constraint allowing exactly these names in <paramref name="column"/>.</summary>
     public string CheckSql(string column) =>
         $"{column} IN ({string.Join(", ", Names.Select(n => $"'{n}'"))})";
+
+    private sealed class StoredNameJsonConverter(EnumText<TEnum> names) : JsonConverter<TEnum>
+    {
+        public override TEnum Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) =>
+            names.Parse(reader.GetString() ?? throw new JsonException($"{typeof(TEnum).Name} must be a string."));
+
+        public override void Write(Utf8JsonWriter writer, TEnum value, JsonSerializerOptions options) =>
+            writer.WriteStringValue(names.ToText(value));
+    }
 }

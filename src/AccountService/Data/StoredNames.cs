@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using AccountService.Accounts;
 using AccountService.Billing;
 
@@ -15,4 +16,8 @@ internal static class StoredNames
     public static readonly EnumText<BillingType> BillingType = new(JsonNamingPolicy.SnakeCaseUpper);
     public static readonly EnumText<PlanType> PlanType = new(JsonNamingPolicy.SnakeCaseLower);
     public static readonly EnumText<SubscriptionStatus> SubscriptionStatus = new(JsonNamingPolicy.SnakeCaseLower);
+
+    /// <summary>Every enum above, written in JSON by its stored name.</summary>
+    public static IEnumerable<JsonConverter> JsonConverters =>
+        [Tier.JsonConverter, Status.JsonConverter, BillingType.JsonConverter, PlanType.JsonConverter, SubscriptionStatus.JsonConverter];
 }

@@ -57,7 +57,7 @@ internal static class AccountCommands
 
             context.Db.Accounts.Add(account);
             await context.Db.SaveChangesAsync(ct);
-            context.Report(AccountOutput.From(account), $"created account {account.Id}");
+            context.Report(account, $"created account {account.Id}");
         });
         return command;
     }
@@ -120,32 +120,5 @@ internal static class AccountCommands
                 .OverridePropertyName("--aws-license-arn");
             RuleFor(a => a.AwsSubscriptionStatus).MustBeText(Limits.ExternalIdLength).OverridePropertyName("--aws-subscription-status");
         }
-    }
-
-    private sealed record AccountOutput(
-        string Id,
-        string Name,
-        string Tier,
-        string Status,
-        string BillingType,
-        DateTimeOffset CreatedAt,
-        string? StripeCustomerId,
-        string? StripeSubscriptionId,
-        string? AwsCustomerIdentifier,
-        string? AwsLicenseArn,
-        string? AwsSubscriptionStatus)
-    {
-        public static AccountOutput From(Account a) => new(
-            a.Id,
-            a.Name,
-            StoredNames.Tier.ToText(a.Tier),
-            StoredNames.Status.ToText(a.Status),
-            StoredNames.BillingType.ToText(a.BillingType),
-            a.CreatedAt,
-            a.StripeCustomerId,
-            a.StripeSubscriptionId,
-            a.AwsCustomerIdentifier,
-            a.AwsLicenseArn,
-            a.AwsSubscriptionStatus);
     }
 }

@@ -14,7 +14,8 @@ internal sealed class OperatorContext(
     bool json,
     IServiceProvider services)
 {
-    private static readonly JsonSerializerOptions JsonOutput = new(JsonSerializerDefaults.Web);
+    // camelCase, enums by their stored names (as the CLI takes them).
+    private static readonly JsonSerializerOptions JsonOutput = CreateJsonOutput();
 
     public AccountDbContext Db { get; } = db;
 
@@ -35,4 +36,15 @@ internal sealed class OperatorContext(
     public void ReportJson<T>(T value) => output.WriteLine(Serialize(value));
 
     private static string Serialize<T>(T value) => JsonSerializer.Serialize(value, JsonOutput);
+
+    private static JsonSerializerOptions CreateJsonOutput()
+    {
+        var options = new JsonSerializerOptions(JsonSerializerDefaults.Web);
+        foreach (var converter in StoredNames.JsonConverters)
+        {
+            options.Converters.Add(converter);
+        }
+
+        return options;
+    }
 }
