@@ -17,6 +17,13 @@ internal sealed class CacheOptions : IValidatableObject
     public int MaxCallers { get; set; } = 100_000;
 
     /// <summary>
+    /// The least <see cref="MaxCallers"/>. The policy splits the bound into a window, a protected and a probation
+    /// segment and evicts from probation; with a handful of callers probation can run dry while writes from many
+    /// threads are applied, and BitFaster.Caching's eviction then fails (a <see cref="NullReferenceException"/>).
+    /// </summary>
+    public const int MinCallers = 100;
+
+    /// <summary>
     /// While the database cannot be reached, known callers are answered from memory for at most this long after
     /// their data was last known to be current; <c>0</c> turns it off.
     /// </summary>
@@ -27,10 +34,9 @@ internal sealed class CacheOptions : IValidatableObject
 
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
-        // The frequency-aware policy keeps a window, a probation and a protected segment: three callers at least.
-        if (MaxCallers is < 3 or > 10_000_000)
+        if (MaxCallers is < MinCallers or > 10_000_000)
         {
-            yield return new ValidationResult($"{Section}:MaxCallers must be between 3 and 10000000.", [nameof(MaxCallers)]);
+            yield return new ValidationResult($"{Section}:MaxCallers must be between {MinCallers} and 10000000.", [nameof(MaxCallers)]);
         }
 
         if (StaleIfError < TimeSpan.Zero || StaleIfError > TimeSpan.FromHours(1))

@@ -335,13 +335,13 @@ public sealed class CallerCacheTests(PostgresFixture database) : IntegrationTest
     public async Task TheCacheHoldsNoMoreThanItsMaximumWhateverTheNumberOfCallers()
     {
         var keys = new List<string>();
-        for (var i = 0; i < 60; i++)
+        for (var i = 0; i < 3 * CacheOptions.MinCallers; i++)
         {
             await SeedAccountAsync($"acc_{i}");
             keys.Add(await SeedKeyAsync($"acc_{i}"));
         }
 
-        await using var factory = Api(new() { ["Cache:MaxCallers"] = "20" });
+        await using var factory = Api(new() { ["Cache:MaxCallers"] = $"{CacheOptions.MinCallers}" });
         using var client = factory.CreateClient();
         await factory.ListeningAsync();
 
@@ -353,7 +353,7 @@ public sealed class CallerCacheTests(PostgresFixture database) : IntegrationTest
             peak = Math.Max(peak, factory.Callers.Count);
         }
 
-        Assert.InRange(peak, 1, 20);
+        Assert.InRange(peak, 1, CacheOptions.MinCallers);
     }
 
     [Fact]

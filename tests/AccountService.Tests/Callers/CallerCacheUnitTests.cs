@@ -279,6 +279,34 @@ public sealed class CallerCacheUnitTests
     private static int Held(CallerCache cache, string prefix, int count) =>
         Enumerable.Range(0, count).Count(i => cache.TryGetKey($"{prefix}{i:D5}", out _));
 
+    [Fact]
+    public async Task AtTheSmallestBoundItAllowsManyThreadsStoringReadingAndDroppingCallersAtOnceNeverFail()
+    {
+        // Every store evicts: the policy's eviction runs on the storing threads while others write. The bound is
+        // CacheOptions' least; below it, the library's eviction pass can run out of probation entries and throw.
+        using var cache = Cache(maxCallers: CacheOptions.MinCallers);
+        cache.ListenerConnected();
+        var stores = Enumerable.Range(0, 4).Select(thread => Task.Run(() =>
+        {
+            for (var i = 0; i < 50_000; i++)
+            {
+                // A new caller, a caller seen again (it moves up the policy's segments), and one changed (removed).
+                var keyId = $"{thread}{i:D7}";
+                Hold(cache, keyId, "acc_" + keyId);
+                cache.TryGetKey($"{thread}{i / 2:D7}", out _);
+                if (i % 7 == 0)
+                {
+                    cache.KeyChanged($"{thread}{i / 3:D7}");
+                }
+            }
+        }));
+
+        await Task.WhenAll(stores);
+        cache.Maintain();
+
+        Assert.InRange(cache.Count, 1, CacheOptions.MinCallers);
+    }
+
     private static void Hold(CallerCache cache, string keyId, string accountId)
     {
         var stamp = cache.Begin(ChangeNotifications.KeyName(keyId));
