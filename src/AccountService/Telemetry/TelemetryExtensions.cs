@@ -33,8 +33,8 @@ internal static class TelemetryExtensions
             .WithMetrics(metrics =>
             {
                 // ASP.NET Core's request histogram (Hosting), connections (Kestrel) and handled exceptions
-                // (Diagnostics). Not its meters that record on every request and nothing here reads (routing,
-                // authentication, authorization, the memory pool): bench/run measured them costing the hit path.
+                // (Diagnostics); not its meters that record on every request and that no dashboard or alert reads
+                // (routing, authentication, authorization, the memory pool).
                 metrics
                     .AddMeter("Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Server.Kestrel", "Microsoft.AspNetCore.Diagnostics")
                     .AddHttpClientInstrumentation()
