@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Threading.RateLimiting;
 using AccountService.Auth;
 using AccountService.Callers;
 using AccountService.Errors;
@@ -11,25 +10,21 @@ using Microsoft.Extensions.Options;
 
 namespace AccountService.RateLimiting;
 
-internal sealed class AccountRateLimiter : IDisposable
+internal sealed class AccountRateLimiter
 {
-    private readonly PartitionedRateLimiter<Target> _limiter;
-    private readonly RateLimitOptions _options;
-    private readonly SharedBudgets _shared;
-    private readonly TimeProvider _time;
+    private readonly WindowBudgets _budgets;
     private readonly ServiceMetrics _metrics;
     private readonly CallerResolver _callers;
+    private readonly Policy _account;
+    private readonly Policy _ip;
 
-    public AccountRateLimiter(
-        IOptions<RateLimitOptions> options, SharedBudgets shared, TimeProvider time, ServiceMetrics metrics, CallerResolver callers)
+    public AccountRateLimiter(IOptions<RateLimitOptions> options, WindowBudgets budgets, ServiceMetrics metrics, CallerResolver callers)
     {
+        _budgets = budgets;
         _metrics = metrics;
         _callers = callers;
-        _options = options.Value;
-        _shared = shared;
-        _time = time;
-        _limiter = PartitionedRateLimiter.Create<Target, string>(target =>
-            RateLimitPartition.Get(target.Key, _ => new AlignedWindowRateLimiter(target.Limit, RateLimitOptions.Window, time)));
+        _account = new Policy("default", options.Value.PerAccountPerMinute, RateLimitBudget.Account);
+        _ip = new Policy("ip", options.Value.PerIpPerMinute, RateLimitBudget.Ip);
     }
 
     /// <summary>The order every request takes; each step is one line here.</summary>
@@ -51,32 +46,36 @@ internal sealed class AccountRateLimiter : IDisposable
 
         // 1. The per-IP budget for failed credentials: once it is spent, callers are resolved from memory only. Asked
         //    only when a credential is not in memory, so a known caller's request does not wait on it.
-        var target = IpTarget(context);
-        context.Features.Set<CallerResolution>(new FailedCredentialGate(this, target));
+        context.Features.Set<CallerResolution>(new FailedCredentialGate(this, context));
 
         // 2. Resolve the caller: authentication, through the caller resolver; the caller's account goes on the request.
+        Policy policy;
+        BudgetPartition partition;
         if (endpoint?.Metadata.GetMetadata<IAuthorizeData>() is not null
             && await context.AuthenticateAsync(AuthSchemes.Bearer) is { Succeeded: true, Principal: { } principal })
         {
             var accountId = principal.GetAccountId();
             _callers.Attach(context, accountId);
-            target = new Target($"account:{accountId}", "default", _options.PerAccountPerMinute, "account");
+            (policy, partition) = (_account, new BudgetPartition("account", accountId));
+        }
+        else
+        {
+            (policy, partition) = (_ip, IpPartition(context));
         }
 
         // 3. The budget: the account's for a resolved caller, the IP's for everyone else.
-        using var lease = await AcquireAsync(target);
-        _metrics.RateLimitDecision(target.Budget, lease.IsAcquired);
+        var lease = await _budgets.AcquireAsync(partition, policy.Limit);
+        _metrics.RateLimitDecision(policy.Budget, lease.IsAcquired);
         var seconds = (int)Math.Ceiling(lease.ResetsIn.TotalSeconds);
         var headers = context.Response.Headers;
-        var windowSeconds = (int)RateLimitOptions.Window.TotalSeconds;
-        headers["RateLimit-Policy"] = string.Create(CultureInfo.InvariantCulture, $"\"{target.Policy}\";q={lease.Limit};w={windowSeconds}");
-        headers["RateLimit"] = string.Create(CultureInfo.InvariantCulture, $"\"{target.Policy}\";r={lease.Remaining};t={seconds}");
+        headers["RateLimit-Policy"] = policy.Header;
+        headers["RateLimit"] = string.Create(CultureInfo.InvariantCulture, $"\"{policy.Name}\";r={lease.Remaining};t={seconds}");
         if (!lease.IsAcquired)
         {
             await context.RequestServices.GetRequiredService<ApiErrors>().WriteAsync(
                 context,
                 ErrorCodes.RateLimited,
-                $"Rate limit of {lease.Limit} requests per {windowSeconds} seconds exceeded. Retry after {seconds} seconds.",
+                $"Rate limit of {lease.Limit} requests per {Policy.WindowSeconds} seconds exceeded. Retry after {seconds} seconds.",
                 retryAfter: lease.ResetsIn);
             return;
         }
@@ -85,38 +84,30 @@ internal sealed class AccountRateLimiter : IDisposable
         await next(context);
     }
 
-    public void Dispose() => _limiter.Dispose();
+    private static BudgetPartition IpPartition(HttpContext context) =>
+        new("ip", context.Connection.RemoteIpAddress?.ToString() ?? "unknown");
 
-    /// <summary>One request from the budget: the one all replicas share when Redis is there, else this replica's.</summary>
-    private async ValueTask<WindowLease> AcquireAsync(Target target)
+    /// <summary>
+    /// A budget's policy: its name in the RateLimit headers, its limit per window, whose budget it is,
+    /// and its RateLimit-Policy header, the same on every answer.
+    /// </summary>
+    private sealed class Policy(string name, int limit, RateLimitBudget budget)
     {
-        var now = _time.GetUtcNow();
-        var window = now.UtcTicks / RateLimitOptions.Window.Ticks;
-        if (await _shared.AcquireAsync(target.Key, target.Limit, window, RateLimitOptions.Window) is { } shared)
-        {
-            var resetsIn = TimeSpan.FromTicks(((window + 1) * RateLimitOptions.Window.Ticks) - now.UtcTicks);
-            return new WindowLease(shared.Acquired, target.Limit, shared.Remaining, resetsIn);
-        }
+        public static readonly int WindowSeconds = (int)RateLimitOptions.Window.TotalSeconds;
 
-        return (WindowLease)_limiter.AttemptAcquire(target);
+        public string Name => name;
+
+        public int Limit => limit;
+
+        public RateLimitBudget Budget => budget;
+
+        public string Header { get; } = string.Create(CultureInfo.InvariantCulture, $"\"{name}\";q={limit};w={WindowSeconds}");
     }
-
-    private async ValueTask<bool> IsSpentAsync(Target target)
-    {
-        var window = _time.GetUtcNow().UtcTicks / RateLimitOptions.Window.Ticks;
-        return await _shared.IsSpentAsync(target.Key, target.Limit, window)
-            ?? _limiter.GetStatistics(target)?.CurrentAvailablePermits <= 0;
-    }
-
-    private Target IpTarget(HttpContext context) =>
-        new($"ip:{context.Connection.RemoteIpAddress?.ToString() ?? "unknown"}", "ip", _options.PerIpPerMinute, "ip");
-
-    // Budget: the metrics label, account or ip.
-    private readonly record struct Target(string Key, string Policy, int Limit, string Budget);
 
     /// <summary>Lets a credential be looked up in the database only while the client's failed-credential budget lasts.</summary>
-    private sealed class FailedCredentialGate(AccountRateLimiter limiter, Target target) : CallerResolution
+    private sealed class FailedCredentialGate(AccountRateLimiter limiter, HttpContext context) : CallerResolution
     {
-        public override async ValueTask<bool> MayLookUpAsync() => !await limiter.IsSpentAsync(target);
+        public override async ValueTask<bool> MayLookUpAsync() =>
+            !await limiter._budgets.IsSpentAsync(IpPartition(context), limiter._ip.Limit);
     }
 }

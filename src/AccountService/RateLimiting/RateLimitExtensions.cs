@@ -12,7 +12,7 @@ internal static class RateLimitExtensions
             .BindConfiguration(RateLimitOptions.Section)
             .ValidateSelfOnStart();
         builder.Services.TryAddSingleton(TimeProvider.System);
-        builder.Services.AddSingleton<SharedBudgets>();
+        builder.Services.AddSingleton<WindowBudgets>();
         builder.Services.AddSingleton<AccountRateLimiter>();
         return builder;
     }

@@ -5,7 +5,7 @@ namespace AccountService.Redis;
 
 /// <summary>
 /// <c>ConnectionStrings:Redis</c> (env <c>ConnectionStrings__Redis</c>): optional. With it, replicas share their
-/// rate-limit budgets (reserved in slices, see <c>RateLimiting/SharedBudgets</c>) and the card cache's second level;
+/// rate-limit budgets (reserved in slices, see <c>RateLimiting/WindowBudgets</c>) and the card cache's second level;
 /// without it, or while it cannot be reached, each replica keeps its own budgets and cards.
 /// </summary>
 internal sealed class RedisOptions : IValidatableObject

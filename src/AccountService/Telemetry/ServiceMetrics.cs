@@ -12,9 +12,19 @@ internal sealed class ServiceMetrics
 {
     public const string MeterName = "AccountService";
 
-    private readonly Counter<long> _callerLookups;
+    // Counted on every request: plain counts, read when metrics are collected, so a request pays one increment.
+    private readonly TaggedCounts _callerLookups = new(
+        [Tags(("result", "hit")), Tags(("result", "miss")), Tags(("result", "stale"))]);
+
+    private readonly TaggedCounts _rateLimitDecisions = new(
+    [
+        Tags(("budget", "account"), ("decision", "allowed")),
+        Tags(("budget", "account"), ("decision", "rejected")),
+        Tags(("budget", "ip"), ("decision", "allowed")),
+        Tags(("budget", "ip"), ("decision", "rejected")),
+    ]);
+
     private readonly Counter<long> _changeNotifications;
-    private readonly Counter<long> _rateLimitDecisions;
     private readonly Counter<long> _stripeRequests;
     private readonly Counter<long> _cardLookups;
     private readonly Counter<long> _webhookEvents;
@@ -23,9 +33,9 @@ internal sealed class ServiceMetrics
     public ServiceMetrics(IMeterFactory meters, IServiceProvider services)
     {
         var meter = meters.Create(MeterName);
-        _callerLookups = meter.CreateCounter<long>("accountservice.caller_lookups", description: "Callers resolved: hit (current in memory), miss (read from the database), stale (from memory while the database is unavailable).");
+        meter.CreateObservableCounter("accountservice.caller_lookups", _callerLookups.Observe, description: "Callers resolved: hit (current in memory), miss (read from the database), stale (from memory while the database is unavailable).");
         _changeNotifications = meter.CreateCounter<long>("accountservice.change_notifications", description: "Change notifications applied to this replica's memory.");
-        _rateLimitDecisions = meter.CreateCounter<long>("accountservice.rate_limit_decisions", description: "Rate-limit decisions by budget (account, ip) and decision (allowed, rejected).");
+        meter.CreateObservableCounter("accountservice.rate_limit_decisions", _rateLimitDecisions.Observe, description: "Rate-limit decisions by budget (account, ip) and decision (allowed, rejected).");
         _stripeRequests = meter.CreateCounter<long>("accountservice.stripe_requests", description: "Card lookups sent to Stripe, by outcome.");
         _cardLookups = meter.CreateCounter<long>("accountservice.card_lookups", description: "Card lookups answered, by source (memory, stripe, last_known).");
         _webhookEvents = meter.CreateCounter<long>("accountservice.stripe_webhook_events", description: "Stripe webhook deliveries, by event type and outcome.");
@@ -38,18 +48,12 @@ internal sealed class ServiceMetrics
         }
     }
 
-    public void CallerLookup(CallerLookupResult result) =>
-        _callerLookups.Add(1, new KeyValuePair<string, object?>("result", result switch
-        {
-            CallerLookupResult.Hit => "hit",
-            CallerLookupResult.Miss => "miss",
-            _ => "stale",
-        }));
+    public void CallerLookup(CallerLookupResult result) => _callerLookups.Add((int)result);
 
     public void ChangeNotificationApplied() => _changeNotifications.Add(1);
 
-    public void RateLimitDecision(string budget, bool allowed) =>
-        _rateLimitDecisions.Add(1, new("budget", budget), new("decision", allowed ? "allowed" : "rejected"));
+    public void RateLimitDecision(RateLimitBudget budget, bool allowed) =>
+        _rateLimitDecisions.Add(((int)budget * 2) + (allowed ? 0 : 1));
 
     public void StripeRequest(string outcome) => _stripeRequests.Add(1, new KeyValuePair<string, object?>("outcome", outcome));
 
@@ -58,6 +62,25 @@ internal sealed class ServiceMetrics
     public void WebhookEvent(string type, string outcome) => _webhookEvents.Add(1, new("type", type), new("outcome", outcome));
 
     public void IdempotentReplay() => _idempotentReplays.Add(1);
+
+    private static KeyValuePair<string, object?>[] Tags(params (string Name, string Value)[] tags) =>
+        [.. tags.Select(tag => new KeyValuePair<string, object?>(tag.Name, tag.Value))];
+
+    /// <summary>One count per tag set, added to without locks and observed as a counter's measurements.</summary>
+    private sealed class TaggedCounts(KeyValuePair<string, object?>[][] tagSets)
+    {
+        private readonly long[] _counts = new long[tagSets.Length];
+
+        public void Add(int index) => Interlocked.Increment(ref _counts[index]);
+
+        public IEnumerable<Measurement<long>> Observe()
+        {
+            for (var i = 0; i < tagSets.Length; i++)
+            {
+                yield return new Measurement<long>(Interlocked.Read(ref _counts[i]), tagSets[i]);
+            }
+        }
+    }
 }
 
 /// <summary>How a caller was found.</summary>
@@ -66,4 +89,11 @@ internal enum CallerLookupResult
     Hit,
     Miss,
     Stale,
+}
+
+/// <summary>Whose budget a rate-limit decision spent from.</summary>
+internal enum RateLimitBudget
+{
+    Account,
+    Ip,
 }

@@ -1,0 +1,278 @@
+using System.Collections.Concurrent;
+using AccountService.Redis;
+using StackExchange.Redis;
+
+namespace AccountService.RateLimiting;
+
+/// <summary>
+/// Every partition's budget (an account's, a client IP's) in the current window, in one table: one entry per partition
+/// seen in the window, forgotten once the window has passed (one sweep a window, off the request path). Windows are
+/// aligned to the clock, every minute on the minute, so each answer can say what remains and when the window resets.
+/// <para>
+/// With Redis, every replica spends from one budget without a round trip per request: a replica reserves a slice of
+/// the partition's budget in one atomic step and admits requests from it in memory. A slice is a sixteenth of what is
+/// still unreserved, so slices shrink as the budget runs down and the last requests of a window are reserved one at a
+/// time: however the replicas interleave, no more than the limit is ever admitted, and near the limit every decision
+/// is exact. What a replica reserved but has not used when the window ends is not admitted anywhere. While Redis is
+/// not to be used, the replica counts the partition's budget on its own.
+/// </para>
+/// </summary>
+internal sealed class WindowBudgets(SharedRedis redis, TimeProvider time)
+{
+    /// <summary>Each reservation takes this fraction (1/n) of what is still unreserved in the window, at least one.</summary>
+    internal const int SliceDivisor = 16;
+
+    // KEYS[1] the window's counter of reserved requests; ARGV: wanted, limit, ttl (ms). Returns {granted, reserved}.
+    private const string Reserve = """
+        local reserved = tonumber(redis.call('GET', KEYS[1]) or '0')
+        local grant = math.min(tonumber(ARGV[1]), tonumber(ARGV[2]) - reserved)
+        if grant <= 0 then return {0, reserved} end
+        reserved = redis.call('INCRBY', KEYS[1], grant)
+        if reserved == grant then redis.call('PEXPIRE', KEYS[1], ARGV[3]) end
+        return {grant, reserved}
+        """;
+
+    private static readonly long WindowTicks = RateLimitOptions.Window.Ticks;
+
+    // A counter outlives its window a little, for replicas whose clocks run a little behind.
+    private static readonly long RedisTtlMilliseconds = (long)(RateLimitOptions.Window + TimeSpan.FromSeconds(10)).TotalMilliseconds;
+
+    private readonly ConcurrentDictionary<BudgetPartition, Budget> _budgets = new();
+    private long _sweptWindow = -1;
+
+    /// <summary>Partitions held now: those seen in the current window, and in the last until it is swept.</summary>
+    public int Count => _budgets.Count;
+
+    /// <summary>One request from the partition's budget in the current window.</summary>
+    public async ValueTask<WindowLease> AcquireAsync(BudgetPartition partition, int limit)
+    {
+        var now = time.GetUtcNow().UtcTicks;
+        var window = now / WindowTicks;
+        SweepOnce(window);
+
+        var budget = _budgets.GetOrAdd(partition, static _ => new Budget());
+        lock (budget)
+        {
+            budget.Enter(window);
+            if (budget.TryTakeReserved())
+            {
+                return budget.Lease(true, limit, now);
+            }
+
+            if (budget.Spent)
+            {
+                return budget.Lease(false, limit, now);
+            }
+        }
+
+        if (redis.Database is { } db && await ReserveAsync(db, partition, budget, limit, window, now) is { } shared)
+        {
+            return shared;
+        }
+
+        lock (budget)
+        {
+            budget.Enter(window);
+            return budget.Lease(budget.TryTakeLocal(limit), limit, now);
+        }
+    }
+
+    /// <summary>
+    /// Whether the partition's budget is spent in the current window: on every replica while Redis is used (known
+    /// here once a reservation was refused, else one read), else on this replica. Nothing is added to the table.
+    /// </summary>
+    public async ValueTask<bool> IsSpentAsync(BudgetPartition partition, int limit)
+    {
+        var window = time.GetUtcNow().UtcTicks / WindowTicks;
+        if (_budgets.TryGetValue(partition, out var budget))
+        {
+            lock (budget)
+            {
+                budget.Enter(window);
+                if (budget.Spent)
+                {
+                    return true;
+                }
+
+                if (budget.Unused > 0)
+                {
+                    return false;
+                }
+            }
+        }
+
+        if (redis.Database is { } db)
+        {
+            try
+            {
+                var value = await db.StringGetAsync(RedisKey(partition, window));
+                return !value.IsNull && (long)value >= limit;
+            }
+            catch (Exception ex) when (ex is RedisException or TimeoutException)
+            {
+                redis.Failed(ex);
+            }
+        }
+
+        if (budget is null)
+        {
+            return false;
+        }
+
+        lock (budget)
+        {
+            return budget.Used >= limit;
+        }
+    }
+
+    /// <summary>
+    /// Reserves a slice of the shared budget in Redis and takes one request from it; null when Redis is not to be used
+    /// now.
+    /// </summary>
+    private async ValueTask<WindowLease?> ReserveAsync(
+        IDatabase db, BudgetPartition partition, Budget budget, int limit, long window, long nowTicks)
+    {
+        long wanted;
+        lock (budget)
+        {
+            wanted = Math.Max(1, (limit - budget.Reserved) / SliceDivisor);
+        }
+
+        RedisResult[] result;
+        try
+        {
+            result = (RedisResult[])(await db.ScriptEvaluateAsync(
+                Reserve, [RedisKey(partition, window)], [wanted, limit, RedisTtlMilliseconds]))!;
+        }
+        catch (Exception ex) when (ex is RedisException or TimeoutException)
+        {
+            redis.Failed(ex);
+            return null;
+        }
+
+        lock (budget)
+        {
+            budget.Enter(window);
+            return budget.Lease(budget.AddReserved(window, (long)result[0], (long)result[1]), limit, nowTicks);
+        }
+    }
+
+    /// <summary>Starts forgetting the windows that have passed, once per window: the first request of a window does.</summary>
+    private void SweepOnce(long window)
+    {
+        if (window > Interlocked.Read(ref _sweptWindow) && Interlocked.Exchange(ref _sweptWindow, window) < window)
+        {
+            _ = Task.Run(() => Forget(window));
+        }
+    }
+
+    private void Forget(long currentWindow)
+    {
+        foreach (var (partition, budget) in _budgets)
+        {
+            lock (budget)
+            {
+                if (budget.Window >= currentWindow)
+                {
+                    continue;
+                }
+            }
+
+            _budgets.TryRemove(new KeyValuePair<BudgetPartition, Budget>(partition, budget));
+        }
+    }
+
+    private static RedisKey RedisKey(BudgetPartition partition, long window) =>
+        $"ratelimit:{partition.Kind}:{partition.Id}:{window}";
+
+    /// <summary>One partition's window on this replica. Guarded by its own lock.</summary>
+    private sealed class Budget
+    {
+        public long Window { get; private set; } = -1;
+
+        /// <summary>Requests admitted while counting on this replica alone.</summary>
+        public int Used { get; private set; }
+
+        /// <summary>Requests reserved in Redis by all replicas, as last seen here.</summary>
+        public long Reserved { get; private set; }
+
+        /// <summary>Requests reserved by this replica and not yet admitted.</summary>
+        public long Unused { get; private set; }
+
+        /// <summary>Redis refused a reservation: nothing is left in this window.</summary>
+        public bool Spent { get; private set; }
+
+        // Whether the last request was answered from the shared budget. What is left for this replica's callers is then
+        // the unreserved part of the budget as last seen plus its own slice; else what this replica has not admitted.
+        private bool _shared;
+
+        /// <summary>
+        /// Moves to <paramref name="window"/> if it is later. Only a later window starts afresh: a clock stepped back
+        /// stays in the window it counted, so it cannot hand out a second budget for the same minute.
+        /// </summary>
+        public void Enter(long window)
+        {
+            if (window > Window)
+            {
+                (Window, Used, Reserved, Unused, Spent, _shared) = (window, 0, 0, 0, false, false);
+            }
+        }
+
+        public bool TryTakeReserved()
+        {
+            if (Unused <= 0)
+            {
+                return false;
+            }
+
+            Unused--;
+            _shared = true;
+            return true;
+        }
+
+        public bool TryTakeLocal(int limit)
+        {
+            _shared = false;
+            if (Used >= limit)
+            {
+                return false;
+            }
+
+            Used++;
+            return true;
+        }
+
+        public bool AddReserved(long window, long granted, long reserved)
+        {
+            if (window != Window)
+            {
+                // The reservation was for a window that has passed here meanwhile: it no longer counts.
+                return false;
+            }
+
+            _shared = true;
+            Reserved = Math.Max(Reserved, reserved);
+            if (granted <= 0)
+            {
+                Spent = Unused == 0;
+                return TryTakeReserved();
+            }
+
+            Unused += granted;
+            return TryTakeReserved();
+        }
+
+        public WindowLease Lease(bool acquired, int limit, long nowTicks)
+        {
+            var remaining = Spent ? 0 : _shared ? (int)Math.Max(0, limit - Reserved + Unused) : limit - Used;
+            var resetsIn = TimeSpan.FromTicks(Math.Max(0, ((Window + 1) * WindowTicks) - nowTicks));
+            return new WindowLease(acquired, limit, remaining, resetsIn);
+        }
+    }
+}
+
+/// <summary>Whose budget: an account's or a client IP's (<see cref="Kind"/>), and which (<see cref="Id"/>).</summary>
+internal readonly record struct BudgetPartition(string Kind, string Id);
+
+/// <summary>One request's answer from a budget: admitted or not, the window's quota, what is left of it, when it resets.</summary>
+internal readonly record struct WindowLease(bool IsAcquired, int Limit, int Remaining, TimeSpan ResetsIn);
