@@ -50,19 +50,31 @@ internal sealed class WindowBudgets(SharedRedis redis, TimeProvider time)
         var window = now / WindowTicks;
         SweepOnce(window);
 
-        var budget = _budgets.GetOrAdd(partition, static _ => new Budget());
-        lock (budget)
+        Budget budget;
+        while (true)
         {
-            budget.Enter(window);
-            if (budget.TryTakeReserved())
+            budget = _budgets.GetOrAdd(partition, static (_, window) => new Budget(window), window);
+            lock (budget)
             {
-                return budget.Lease(true, limit, now);
+                if (budget.Retired)
+                {
+                    // Swept between the lookup and the lock: its successor in the table counts from now on.
+                    continue;
+                }
+
+                budget.Enter(window);
+                if (budget.TryTakeReserved())
+                {
+                    return budget.Lease(true, limit, now);
+                }
+
+                if (budget.Spent)
+                {
+                    return budget.Lease(false, limit, now);
+                }
             }
 
-            if (budget.Spent)
-            {
-                return budget.Lease(false, limit, now);
-            }
+            break;
         }
 
         if (redis.Database is { } db && await ReserveAsync(db, partition, budget, limit, window, now) is { } shared)
@@ -84,19 +96,25 @@ internal sealed class WindowBudgets(SharedRedis redis, TimeProvider time)
     public async ValueTask<bool> IsSpentAsync(BudgetPartition partition, int limit)
     {
         var window = time.GetUtcNow().UtcTicks / WindowTicks;
-        if (_budgets.TryGetValue(partition, out var budget))
+        Budget? budget = null;
+        if (_budgets.TryGetValue(partition, out var held))
         {
-            lock (budget)
+            lock (held)
             {
-                budget.Enter(window);
-                if (budget.Spent)
+                if (!held.Retired)
                 {
-                    return true;
-                }
+                    held.Enter(window);
+                    if (held.Spent)
+                    {
+                        return true;
+                    }
 
-                if (budget.Unused > 0)
-                {
-                    return false;
+                    if (held.Unused > 0)
+                    {
+                        return false;
+                    }
+
+                    budget = held;
                 }
             }
         }
@@ -176,6 +194,9 @@ internal sealed class WindowBudgets(SharedRedis redis, TimeProvider time)
                 {
                     continue;
                 }
+
+                // Under the budget's lock, so that no request counts in it once it is out of the table.
+                budget.Retired = true;
             }
 
             _budgets.TryRemove(new KeyValuePair<BudgetPartition, Budget>(partition, budget));
@@ -186,9 +207,9 @@ internal sealed class WindowBudgets(SharedRedis redis, TimeProvider time)
         $"ratelimit:{partition.Kind}:{partition.Id}:{window}";
 
     /// <summary>One partition's window on this replica. Guarded by its own lock.</summary>
-    private sealed class Budget
+    private sealed class Budget(long window)
     {
-        public long Window { get; private set; } = -1;
+        public long Window { get; private set; } = window;
 
         /// <summary>Requests admitted while counting on this replica alone.</summary>
         public int Used { get; private set; }
@@ -201,6 +222,9 @@ internal sealed class WindowBudgets(SharedRedis redis, TimeProvider time)
 
         /// <summary>Redis refused a reservation: nothing is left in this window.</summary>
         public bool Spent { get; private set; }
+
+        /// <summary>Out of the table (its window has passed): a request that finds it looks again.</summary>
+        public bool Retired { get; set; }
 
         // Whether the last request was answered from the shared budget. What is left for this replica's callers is then
         // the unreserved part of the budget as last seen plus its own slice; else what this replica has not admitted.
