@@ -19,6 +19,10 @@ internal sealed partial class KeyUsageRecorder(
 {
     public static readonly TimeSpan TouchInterval = TimeSpan.FromMinutes(1);
 
+    // How often keys not used within TouchInterval are forgotten: a walk over every key used in the last minute or so,
+    // so not at every flush. A key is kept at most TouchInterval + ForgetInterval.
+    private static readonly TimeSpan ForgetInterval = TouchInterval / 4;
+
     private const int ShutdownFlushAttempts = 6;
 
     // When each key was last written or known to be used; only keys used within TouchInterval are kept.
@@ -52,12 +56,18 @@ internal sealed partial class KeyUsageRecorder(
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         using var timer = new PeriodicTimer(options.Value.KeyUsageFlushInterval, time);
+        var forgotAt = time.GetUtcNow();
         try
         {
             while (await timer.WaitForNextTickAsync(stoppingToken))
             {
                 await FlushAsync(stoppingToken);
-                Forget(time.GetUtcNow() - TouchInterval);
+                var now = time.GetUtcNow();
+                if (now - forgotAt >= ForgetInterval)
+                {
+                    Forget(now - TouchInterval);
+                    forgotAt = now;
+                }
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
