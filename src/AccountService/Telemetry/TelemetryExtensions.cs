@@ -34,9 +34,11 @@ internal static class TelemetryExtensions
             {
                 // ASP.NET Core's request histogram (Hosting), connections (Kestrel) and handled exceptions
                 // (Diagnostics); not its meters that record on every request and that no dashboard or alert reads
-                // (routing, authentication, authorization, the memory pool).
+                // (routing, authentication, authorization, the memory pool), nor Hosting's in-flight request count
+                // (two updates per request; the histogram's rate times its latency says as much).
                 metrics
                     .AddMeter("Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Server.Kestrel", "Microsoft.AspNetCore.Diagnostics")
+                    .AddView("http.server.active_requests", MetricStreamConfiguration.Drop)
                     .AddHttpClientInstrumentation()
                     .AddMeter("Npgsql")
                     .AddMeter("System.Runtime")
