@@ -4,7 +4,7 @@
 //
 // META_JSON describes the run (time, commit, machine, caller sets, seeding, warm-up); RUNS_JSONL has one line per wrk
 // run: {"round":1,"callers":"2k","target":"ceiling","wrk":{…the wrk script's WRKJSON…},"rss_kb":N,"peak_rss_kb":N,
-// "stripe_calls":N,"redis_commands":N|null,"cpu_ms":{"app":N,"postgres":N},"gc_pause_ms":N|null,"db":{"statements":N,"rows_updated":N},
+// "stripe_calls":N,"redis_commands":N|null,"cpu_ms":{"app":N,"postgres":N},"gc_pause_ms":N|null,"allocated_bytes":N|null,"caller_misses":N|null,"db":{"statements":N,"rows_updated":N},
 // "loadavg":"…"}.
 // Per caller set and target the table shows the median of the rounds (requests/s, p50, p99), the ratio to the
 // ceiling on the same caller set, the highest RSS after a run and peak RSS during one, and statements and Redis
@@ -87,6 +87,10 @@ for (const id of ids) {
     gc_pause_percent: own.every((r) => typeof r.gc_pause_ms === 'number')
       ? round(median(own.map((r) => r.gc_pause_ms / (r.wrk.duration_us / 1000))) * 100, 2)
       : null,
+    // Callers read from the database per request (the service's own count of misses); null without /metrics.
+    // Bytes the service allocated per request (its runtime's count); null without /metrics.
+    allocated_bytes_per_request: own.every((r) => typeof r.allocated_bytes === 'number') ? per((r) => r.allocated_bytes, 1) : null,
+    caller_misses_per_request: own.every((r) => typeof r.caller_misses === 'number') ? per((r) => r.caller_misses, 1) : null,
   };
 }
 
@@ -141,7 +145,7 @@ writeFileSync(outFile, JSON.stringify(result, null, 2) + '\n');
 
 const header = [
   'callers', 'target', 'req/s (min–max)', '× ceiling', 'p50 ms', 'p99 ms', 'RSS after MB', 'peak RSS MB', 'statements/req',
-  'Redis cmds/req', 'non-2xx', 'sock err', 'Stripe calls', 'app CPU µs/req', 'PG CPU µs/req', 'GC pause %',
+  'misses/req', 'Redis cmds/req', 'non-2xx', 'sock err', 'Stripe calls', 'app CPU µs/req', 'PG CPU µs/req', 'GC pause %', 'KB alloc/req',
 ];
 const rows = Object.values(summary).map((s) => [
   s.callers,
@@ -153,6 +157,7 @@ const rows = Object.values(summary).map((s) => [
   String(s.rss_after_mb),
   String(s.peak_rss_mb),
   s.db_statements_per_request.toFixed(2),
+  s.caller_misses_per_request?.toFixed(2) ?? '-',
   s.redis_commands_per_request?.toFixed(2) ?? '-',
   String(s.non_2xx),
   String(s.socket_errors),
@@ -160,6 +165,7 @@ const rows = Object.values(summary).map((s) => [
   String(Math.round(s.app_cpu_us_per_request)),
   String(Math.round(s.postgres_cpu_us_per_request)),
   s.gc_pause_percent?.toFixed(2) ?? '-',
+  s.allocated_bytes_per_request === null ? '-' : (s.allocated_bytes_per_request / 1024).toFixed(1),
 ]);
 const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
 const line = (cells) => cells.map((c, i) => (i < 2 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');

@@ -1,7 +1,8 @@
 -- wrk script for bench/run: every request carries the next bearer token from a file, so a run rotates over all
--- accounts instead of hammering one. Each thread starts at its own offset in the list.
+-- accounts instead of hammering one. The first thread starts at line START + 1 (0 unless given; bench/run passes where
+-- the last run stopped, so that runs go on over the whole file), each further thread at its own offset from there.
 --
---   wrk ... -s rotate.lua http://127.0.0.1:PORT -- PATH TOKENS_FILE
+--   wrk ... -s rotate.lua http://127.0.0.1:PORT -- PATH TOKENS_FILE [START]
 --
 -- At the end it prints one line, "WRKJSON {...}", with the counts and latency percentiles (microseconds).
 -- errors.status counts responses with a status of 400 or more (wrk's own rule); nothing here sends If-None-Match,
@@ -18,7 +19,7 @@ local requests = {}
 local position = 0
 
 function init(args)
-  local path, file = args[1], args[2]
+  local path, file, start = args[1], args[2], tonumber(args[3]) or 0
   for token in io.lines(file) do
     if token ~= "" then
       requests[#requests + 1] = wrk.format("GET", path, { ["Authorization"] = "Bearer " .. token })
@@ -26,7 +27,7 @@ function init(args)
   end
   assert(#requests > 0, "no tokens in " .. file)
   -- Spread the threads over the list; index is set by setup() in the main state.
-  position = (tonumber(index) or 0) * 7919 % #requests
+  position = (start + (tonumber(index) or 0) * 7919) % #requests
 end
 
 function request()
