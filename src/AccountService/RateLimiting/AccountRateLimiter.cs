@@ -23,8 +23,8 @@ internal sealed class AccountRateLimiter
         _budgets = budgets;
         _metrics = metrics;
         _callers = callers;
-        _account = new Policy("default", options.Value.PerAccountPerMinute, RateLimitBudget.Account);
-        _ip = new Policy("ip", options.Value.PerIpPerMinute, RateLimitBudget.Ip);
+        _account = new Policy("default", options.Value.PerAccountPerMinute, RateLimitBudget.Account, "account");
+        _ip = new Policy("ip", options.Value.PerIpPerMinute, RateLimitBudget.Ip, "ip");
     }
 
     /// <summary>The order every request takes; each step is one line here.</summary>
@@ -56,11 +56,11 @@ internal sealed class AccountRateLimiter
         {
             var accountId = principal.GetAccountId();
             _callers.Attach(context, accountId);
-            (policy, partition) = (_account, new BudgetPartition("account", accountId));
+            (policy, partition) = (_account, _account.Partition(accountId));
         }
         else
         {
-            (policy, partition) = (_ip, IpPartition(context));
+            (policy, partition) = (_ip, _ip.Partition(ClientIp(context)));
         }
 
         // 3. The budget: the account's for a resolved caller, the IP's for everyone else.
@@ -84,14 +84,14 @@ internal sealed class AccountRateLimiter
         await next(context);
     }
 
-    private static BudgetPartition IpPartition(HttpContext context) =>
-        new("ip", context.Connection.RemoteIpAddress?.ToString() ?? "unknown");
+    private static string ClientIp(HttpContext context) => context.Connection.RemoteIpAddress?.ToString() ?? "unknown";
 
     /// <summary>
-    /// A budget's policy: its name in the RateLimit headers, its limit per window, whose budget it is,
-    /// and its RateLimit-Policy header, the same on every answer.
+    /// A budget's policy: its name in the RateLimit headers, its limit per window, whose budget it is, the kind of its
+    /// partitions (<paramref name="kind"/>, part of their Redis keys), and its RateLimit-Policy header, the same on
+    /// every answer.
     /// </summary>
-    private sealed class Policy(string name, int limit, RateLimitBudget budget)
+    private sealed class Policy(string name, int limit, RateLimitBudget budget, string kind)
     {
         public static readonly int WindowSeconds = (int)RateLimitOptions.Window.TotalSeconds;
 
@@ -102,12 +102,15 @@ internal sealed class AccountRateLimiter
         public RateLimitBudget Budget => budget;
 
         public string Header { get; } = string.Create(CultureInfo.InvariantCulture, $"\"{name}\";q={limit};w={WindowSeconds}");
+
+        /// <summary>The budget of one account or client IP under this policy.</summary>
+        public BudgetPartition Partition(string id) => new(kind, id);
     }
 
     /// <summary>Lets a credential be looked up in the database only while the client's failed-credential budget lasts.</summary>
     private sealed class FailedCredentialGate(AccountRateLimiter limiter, HttpContext context) : CallerResolution
     {
         public override async ValueTask<bool> MayLookUpAsync() =>
-            !await limiter._budgets.IsSpentAsync(IpPartition(context), limiter._ip.Limit);
+            !await limiter._budgets.IsSpentAsync(limiter._ip.Partition(ClientIp(context)), limiter._ip.Limit);
     }
 }

@@ -12,7 +12,9 @@ internal sealed class ServiceMetrics
 {
     public const string MeterName = "AccountService";
 
-    // Counted on every request: plain counts, read when metrics are collected, so a request pays one increment.
+    // Counted on every request: plain counts, read when metrics are collected, so a request pays one increment. The
+    // tag sets are in the order CallerLookup and RateLimitDecision index them: by CallerLookupResult; by
+    // RateLimitBudget, then allowed before rejected.
     private readonly TaggedCounts _callerLookups = new(
         [Tags(("result", "hit")), Tags(("result", "miss")), Tags(("result", "stale"))]);
 
