@@ -113,6 +113,31 @@ public sealed class MigrationTests(PostgresFixture database) : IntegrationTest(d
         Assert.Equal(["-NB", "-Nb", "-NZ", "-Na"], await QueryStringsAsync(Database.ConnectionString, byteOrder));
     }
 
+    [Fact]
+    public async Task WritingLastUsedAtLeavesTheKeyIndexesAloneOnFullPages()
+    {
+        // A thousand keys fill many pages; rewriting every key's last_used_at once, as the usage recorder does, should
+        // find room beside most rows for their new versions (HOT updates), not only on the table's last page.
+        await ExecuteAsync("INSERT INTO accounts (id, name, tier, status, billing_type) VALUES ('acc_1', 'n', 'PRO', 'ENABLED', 'STRIPE')");
+        await ExecuteAsync("""
+            INSERT INTO api_keys (key_id, account_id, name, secret_hash)
+            SELECT lpad(n::text, 8, '0'), 'acc_1', 'key ' || n, sha256(n::text::bytea) FROM generate_series(1, 1000) AS n
+            """);
+
+        await using var connection = new NpgsqlConnection(Database.ConnectionString);
+        await connection.OpenAsync();
+        await using var transaction = await connection.BeginTransactionAsync();
+        await using (var touch = new NpgsqlCommand("UPDATE api_keys SET last_used_at = now()", connection, transaction))
+        {
+            Assert.Equal(1000, await touch.ExecuteNonQueryAsync());
+        }
+
+        await using var hot = new NpgsqlCommand("SELECT pg_stat_get_xact_tuples_hot_updated('api_keys'::regclass)", connection, transaction);
+        var hotUpdates = (long)(await hot.ExecuteScalarAsync())!;
+
+        Assert.True(hotUpdates >= 250, $"{hotUpdates} of 1000 updates were HOT");
+    }
+
     internal static async Task<List<string>> QueryStringsAsync(string connectionString, string sql)
     {
         await using var connection = new NpgsqlConnection(connectionString);

@@ -97,53 +97,7 @@ namespace AccountService.Data.Migrations
                         });
                 });
 
-            modelBuilder.Entity("AccountService.ApiKeys.IdempotencyRecord", b =>
-                {
-                    b.Property<string>("AccountId")
-                        .HasMaxLength(64)
-                        .HasColumnType("character varying(64)")
-                        .HasColumnName("account_id");
-
-                    b.Property<string>("IdempotencyKey")
-                        .HasMaxLength(255)
-                        .HasColumnType("character varying(255)")
-                        .HasColumnName("idempotency_key");
-
-                    b.Property<DateTimeOffset>("CreatedAt")
-                        .HasColumnType("timestamp with time zone")
-                        .HasColumnName("created_at");
-
-                    b.Property<string>("Location")
-                        .HasMaxLength(255)
-                        .HasColumnType("character varying(255)")
-                        .HasColumnName("location");
-
-                    b.Property<byte[]>("ProtectedBody")
-                        .HasColumnType("bytea")
-                        .HasColumnName("protected_body");
-
-                    b.Property<byte[]>("RequestHash")
-                        .IsRequired()
-                        .HasColumnType("bytea")
-                        .HasColumnName("request_hash");
-
-                    b.Property<int?>("StatusCode")
-                        .HasColumnType("integer")
-                        .HasColumnName("status_code");
-
-                    b.HasKey("AccountId", "IdempotencyKey")
-                        .HasName("pk_idempotency_records");
-
-                    b.HasIndex("CreatedAt")
-                        .HasDatabaseName("ix_idempotency_records_created_at");
-
-                    b.ToTable("idempotency_records", null, t =>
-                        {
-                            t.HasCheckConstraint("ck_idempotency_records_request_hash_length", "octet_length(request_hash) = 32");
-                        });
-                });
-
-            modelBuilder.Entity("AccountService.Auth.ApiKey", b =>
+            modelBuilder.Entity("AccountService.ApiKeys.ApiKey", b =>
                 {
                     b.Property<string>("KeyId")
                         .HasMaxLength(8)
@@ -191,6 +145,54 @@ namespace AccountService.Data.Migrations
                     b.ToTable("api_keys", null, t =>
                         {
                             t.HasCheckConstraint("ck_api_keys_secret_hash_length", "octet_length(secret_hash) = 32");
+                        });
+
+                    b.HasAnnotation("Npgsql:StorageParameter:fillfactor", 70);
+                });
+
+            modelBuilder.Entity("AccountService.ApiKeys.IdempotencyRecord", b =>
+                {
+                    b.Property<string>("AccountId")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("account_id");
+
+                    b.Property<string>("IdempotencyKey")
+                        .HasMaxLength(255)
+                        .HasColumnType("character varying(255)")
+                        .HasColumnName("idempotency_key");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<string>("Location")
+                        .HasMaxLength(255)
+                        .HasColumnType("character varying(255)")
+                        .HasColumnName("location");
+
+                    b.Property<byte[]>("ProtectedBody")
+                        .HasColumnType("bytea")
+                        .HasColumnName("protected_body");
+
+                    b.Property<byte[]>("RequestHash")
+                        .IsRequired()
+                        .HasColumnType("bytea")
+                        .HasColumnName("request_hash");
+
+                    b.Property<int?>("StatusCode")
+                        .HasColumnType("integer")
+                        .HasColumnName("status_code");
+
+                    b.HasKey("AccountId", "IdempotencyKey")
+                        .HasName("pk_idempotency_records");
+
+                    b.HasIndex("CreatedAt")
+                        .HasDatabaseName("ix_idempotency_records_created_at");
+
+                    b.ToTable("idempotency_records", null, t =>
+                        {
+                            t.HasCheckConstraint("ck_idempotency_records_request_hash_length", "octet_length(request_hash) = 32");
                         });
                 });
 
@@ -386,6 +388,16 @@ namespace AccountService.Data.Migrations
                     b.ToTable("data_protection_keys", (string)null);
                 });
 
+            modelBuilder.Entity("AccountService.ApiKeys.ApiKey", b =>
+                {
+                    b.HasOne("AccountService.Accounts.Account", null)
+                        .WithMany()
+                        .HasForeignKey("AccountId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_api_keys_accounts_account_id");
+                });
+
             modelBuilder.Entity("AccountService.ApiKeys.IdempotencyRecord", b =>
                 {
                     b.HasOne("AccountService.Accounts.Account", null)
@@ -394,16 +406,6 @@ namespace AccountService.Data.Migrations
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired()
                         .HasConstraintName("fk_idempotency_records_accounts_account_id");
-                });
-
-            modelBuilder.Entity("AccountService.Auth.ApiKey", b =>
-                {
-                    b.HasOne("AccountService.Accounts.Account", null)
-                        .WithMany()
-                        .HasForeignKey("AccountId")
-                        .OnDelete(DeleteBehavior.Cascade)
-                        .IsRequired()
-                        .HasConstraintName("fk_api_keys_accounts_account_id");
                 });
 
             modelBuilder.Entity("AccountService.Billing.App", b =>
