@@ -1,3 +1,4 @@
+using System.Collections.Frozen;
 using System.Globalization;
 using AccountService.Billing;
 using AccountService.Data;
@@ -7,6 +8,10 @@ namespace AccountService.Accounts;
 /// <summary>Account rows to wire shapes: pure functions, no I/O.</summary>
 internal static class AccountMapping
 {
+    // Runloop's names are the stored ones behind a prefix: made once per value, not per response.
+    private static readonly FrozenDictionary<AccountTier, string> RunloopTiers = Prefixed(StoredNames.Tier, "ACCOUNT_TIER_");
+    private static readonly FrozenDictionary<AccountStatus, string> RunloopStatuses = Prefixed(StoredNames.Status, "ACCOUNT_STATUS_");
+
     public static RunloopAccountResponse ToRunloop(AccountRow account)
     {
         var billingType = StoredNames.BillingType.ToText(account.BillingType);
@@ -23,8 +28,8 @@ internal static class AccountMapping
         return new RunloopAccountResponse(
             account.Id,
             account.Name,
-            "ACCOUNT_TIER_" + StoredNames.Tier.ToText(account.Tier),
-            "ACCOUNT_STATUS_" + StoredNames.Status.ToText(account.Status),
+            RunloopTiers[account.Tier],
+            RunloopStatuses[account.Status],
             FormatTimestamp(account.CreatedAt),
             new RunloopBilling(billingType, stripe, aws, stripe?.CustomerId),
             stripe?.CustomerId,
@@ -44,6 +49,16 @@ internal static class AccountMapping
             seat.CurrentPeriodEnd?.ToUnixTimeSeconds() ?? 0))]);
 
     /// <summary>RFC 3339 UTC with milliseconds, e.g. <c>2024-05-01T12:34:56.789Z</c>.</summary>
-    public static string FormatTimestamp(DateTimeOffset value) =>
-        value.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
+    public static string FormatTimestamp(DateTimeOffset value) => string.Create(24, value.UtcDateTime, static (chars, utc) =>
+    {
+        // "s" (yyyy-MM-ddTHH:mm:ss) is a formatter's fast path; a custom pattern is parsed on every call.
+        utc.TryFormat(chars, out _, "s", CultureInfo.InvariantCulture);
+        chars[19] = '.';
+        utc.Millisecond.TryFormat(chars[20..], out _, "D3", CultureInfo.InvariantCulture);
+        chars[23] = 'Z';
+    });
+
+    private static FrozenDictionary<T, string> Prefixed<T>(EnumText<T> names, string prefix)
+        where T : struct, Enum =>
+        Enum.GetValues<T>().ToFrozenDictionary(value => value, value => prefix + names.ToText(value));
 }
