@@ -245,12 +245,12 @@ public sealed class GetAccountTests(PostgresFixture database) : StripeTest(datab
         settings[DatabaseStatements.Logged.Key] = DatabaseStatements.Logged.Value;
         await using var factory = new AccountApiFactory(Database.ConnectionString, settings);
         using var client = factory.CreateClient();
-        var before = factory.Logs.Count(DatabaseStatements.Is);
+        using var response = await client.SendAsync(
+            DatabaseStatements.Tagged(AuthenticationTests.Request($"Bearer {TestAuth.Jwt("acc_1")}", "/api/account"), out var requestId));
 
-        var json = await GetJsonAsync(client, "acc_1");
-
-        Assert.Equal(5, json["subscriptions"]!.AsArray().Count);
-        Assert.Single(factory.Logs.Where(DatabaseStatements.Is).Skip(before));
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(5, JsonNode.Parse(await response.Content.ReadAsStringAsync())!["subscriptions"]!.AsArray().Count);
+        Assert.Single(DatabaseStatements.InRequest(factory.Logs, requestId));
     }
 
     [Fact]

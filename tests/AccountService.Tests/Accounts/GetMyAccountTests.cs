@@ -223,12 +223,11 @@ public sealed class GetMyAccountTests(PostgresFixture database, SharedApi api)
         await using var factory = new AccountApiFactory(Database.ConnectionString, settings);
         using var client = factory.CreateClient();
         await factory.ListeningAsync();
-        var before = factory.Logs.Count(DatabaseStatements.IsQuery);
 
-        using var response = await client.SendAsync(AuthenticationTests.Request($"Bearer {TestAuth.Jwt("acc_db")}"));
+        using var response = await client.SendAsync(DatabaseStatements.Tagged(AuthenticationTests.Request($"Bearer {TestAuth.Jwt("acc_db")}"), out var requestId));
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        var command = Assert.Single(factory.Logs.Where(DatabaseStatements.IsQuery).Skip(before));
+        var command = Assert.Single(DatabaseStatements.InRequest(factory.Logs, requestId));
         Assert.Contains("FROM accounts", command, StringComparison.Ordinal);
         Assert.DoesNotContain("app", command, StringComparison.Ordinal);
     }
@@ -245,12 +244,11 @@ public sealed class GetMyAccountTests(PostgresFixture database, SharedApi api)
         await using var factory = new AccountApiFactory(Database.ConnectionString, settings);
         using var client = factory.CreateClient();
         await factory.ListeningAsync();
-        var before = factory.Logs.Count(DatabaseStatements.IsQuery);
 
-        using var response = await client.SendAsync(AuthenticationTests.Request($"Bearer {key}"));
+        using var response = await client.SendAsync(DatabaseStatements.Tagged(AuthenticationTests.Request($"Bearer {key}"), out var requestId));
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        var command = Assert.Single(factory.Logs.Where(DatabaseStatements.IsQuery).Skip(before));
+        var command = Assert.Single(DatabaseStatements.InRequest(factory.Logs, requestId));
         Assert.Contains("FROM api_keys", command, StringComparison.Ordinal);
         Assert.Contains("JOIN accounts", command, StringComparison.Ordinal);
     }

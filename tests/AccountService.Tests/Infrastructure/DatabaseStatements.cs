@@ -14,6 +14,17 @@ internal static class DatabaseStatements
 
     public static bool IsQuery(string line) => Is(line) && line.Contains("SELECT", StringComparison.Ordinal);
 
+    /// <summary>
+    /// Gives <paramref name="request"/> an <c>X-Request-Id</c> of its own, so that <see cref="InRequest"/> counts its
+    /// statements and not those of work in the background (a key ring load, a batch of key usage).
+    /// </summary>
+    public static HttpRequestMessage Tagged(HttpRequestMessage request, out string requestId)
+    {
+        requestId = $"statements-{Guid.NewGuid():N}";
+        request.Headers.Add("X-Request-Id", requestId);
+        return request;
+    }
+
     /// <summary>The statements run inside the request with this <c>X-Request-Id</c> (every line it logs carries it).</summary>
     public static IEnumerable<string> InRequest(IEnumerable<string> logs, string requestId) =>
         logs.Where(line => Is(line) && line.Contains($"RequestId={requestId}", StringComparison.Ordinal));
