@@ -29,7 +29,7 @@ app.UseErrorEnvelope();         // exception handler, then envelopes for empty e
 app.UseRequestBounds();         // Server:RequestTimeout (queueing included), then load shedding; 503s in the envelope
 app.UseApiDocs();               // /swagger and /swagger/v1/swagger.json when enabled
 app.UseCallerResolution();      // per-IP gate on lookups → bearer authentication, once → the caller's account → its budget
-app.UseAuthorization();         // reuses the authentication above; must stay after it, or guessed keys reach the database
+app.UseAuthorization();         // reads the caller resolved above and authenticates nothing itself: must stay after it
 app.MapHealthEndpoints();       // /health/live, /health/ready
 app.MapAccountEndpoints();      // /v1/accounts/me, /api/account
 app.MapApiKeyEndpoints()        // /api/api-keys: create (Idempotency-Key), list, revoke

@@ -15,9 +15,11 @@ namespace Microsoft.Extensions.DependencyInjection;
 internal static class AuthExtensions
 {
     /// <summary>
-    /// Bearer authentication: a policy scheme sends JWT-shaped tokens to JwtBearer and everything else to the API-key
-    /// handler; both end in the same <see cref="AccountPrincipal"/>. No default scheme is set, so only endpoints that
-    /// require authorization authenticate (health probes never touch the key table).
+    /// Bearer authentication: JWT-shaped tokens go to JwtBearer and everything else to the API-key handler
+    /// (<see cref="AuthSchemes.For"/>); both end in the same <see cref="AccountPrincipal"/>. Caller resolution
+    /// authenticates once, for endpoints that require authorization only (health probes never touch the key table),
+    /// and sets the request's user; the policies read that user and authenticate nothing again. Challenges and
+    /// forbids go through the <see cref="AuthSchemes.Bearer"/> policy scheme to the handler of the presented credential.
     /// </summary>
     public static IHostApplicationBuilder AddAccountAuth(this IHostApplicationBuilder builder)
     {
@@ -33,10 +35,14 @@ internal static class AuthExtensions
         // Accepting JWTs lets keys be made over HTTP, whose answers are stored encrypted: the key ring's key is required.
         builder.Services.AddSingleton<IValidateOptions<KeyRingOptions>, KeyRingRequiredWithJwts>();
 
-        builder.Services.AddAuthentication()
+        // No default authenticate scheme: with one, every request (probes included) would be authenticated up front.
+        builder.Services.AddAuthentication(options =>
+            {
+                options.DefaultChallengeScheme = AuthSchemes.Bearer;
+                options.DefaultForbidScheme = AuthSchemes.Bearer;
+            })
             .AddPolicyScheme(AuthSchemes.Bearer, displayName: null, options =>
-                options.ForwardDefaultSelector = context =>
-                    BearerCredential.Read(context.Request).IsJwt ? AuthSchemes.Jwt : AuthSchemes.ApiKey)
+                options.ForwardDefaultSelector = context => AuthSchemes.For(context.Request))
             .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(AuthSchemes.ApiKey, _ => { })
             .AddJwtBearer(AuthSchemes.Jwt, _ => { });
         builder.Services.AddSingleton(services => new CachingJsonWebTokenHandler(
@@ -47,12 +53,11 @@ internal static class AuthExtensions
             .Configure<IOptions<JwtOptions>, CachingJsonWebTokenHandler, TimeProvider>(ConfigureJwt);
 
         builder.Services.AddAuthorizationBuilder()
-            .SetDefaultPolicy(new AuthorizationPolicyBuilder(AuthSchemes.Bearer)
+            .SetDefaultPolicy(new AuthorizationPolicyBuilder()
                 .RequireAuthenticatedUser()
                 .RequireClaim(AccountPrincipal.AccountIdClaim)
                 .Build())
             .AddPolicy(AuthPolicies.UserSession, policy => policy
-                .AddAuthenticationSchemes(AuthSchemes.Bearer)
                 .RequireAuthenticatedUser()
                 .RequireClaim(AccountPrincipal.AccountIdClaim)
                 .RequireClaim(AccountPrincipal.CredentialClaim, AccountPrincipal.Jwt));

@@ -8,4 +8,7 @@ internal static class AuthSchemes
     public const string ApiKey = "ApiKey";
 
     public const string Jwt = "Jwt";
+
+    /// <summary>The scheme that proves the request's bearer credential, by its shape; <see cref="Bearer"/> forwards here.</summary>
+    public static string For(HttpRequest request) => BearerCredential.Read(request).IsJwt ? Jwt : ApiKey;
 }

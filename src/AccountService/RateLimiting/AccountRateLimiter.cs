@@ -48,12 +48,14 @@ internal sealed class AccountRateLimiter
         //    only when a credential is not in memory, so a known caller's request does not wait on it.
         context.Features.Set<CallerResolution>(new FailedCredentialGate(this, context));
 
-        // 2. Resolve the caller: authentication, through the caller resolver; the caller's account goes on the request.
+        // 2. Resolve the caller: authentication by the credential's scheme, through the caller resolver; the caller
+        //    becomes the request's user (what authorization reads) and its account goes on the request.
         Policy policy;
         BudgetPartition partition;
         if (endpoint?.Metadata.GetMetadata<IAuthorizeData>() is not null
-            && await context.AuthenticateAsync(AuthSchemes.Bearer) is { Succeeded: true, Principal: { } principal })
+            && await context.AuthenticateAsync(AuthSchemes.For(context.Request)) is { Succeeded: true, Principal: { } principal })
         {
+            context.User = principal;
             var accountId = principal.GetAccountId();
             _callers.Attach(context, accountId);
             (policy, partition) = (_account, _account.Partition(accountId));
