@@ -86,7 +86,7 @@ internal sealed partial class StripeBillingLookup : IBillingLookup, IDisposable
                 _entryOptions,
                 CardTags,
                 cancellationToken: ct);
-            _metrics.CardLookup(fetched.Value ? "stripe" : "memory");
+            _metrics.CardLookup(fetched.Value ? CardSource.Stripe : CardSource.Memory);
             return CardLookup.Of(known.Card);
         }
         catch (Exception ex) when (!ct.IsCancellationRequested && IsProviderFailure(ex))
@@ -96,7 +96,7 @@ internal sealed partial class StripeBillingLookup : IBillingLookup, IDisposable
                 return CardLookup.Unavailable;
             }
 
-            _metrics.CardLookup("last_known");
+            _metrics.CardLookup(CardSource.LastKnown);
             return CardLookup.Of(known.Card);
         }
     }

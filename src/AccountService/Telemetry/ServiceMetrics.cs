@@ -13,8 +13,8 @@ internal sealed class ServiceMetrics
     public const string MeterName = "AccountService";
 
     // Counted on every request: plain counts, read when metrics are collected, so a request pays one increment. The
-    // tag sets are in the order CallerLookup and RateLimitDecision index them: by CallerLookupResult; by
-    // RateLimitBudget, then allowed before rejected.
+    // tag sets are in the order CallerLookup, RateLimitDecision and CardLookup index them: by CallerLookupResult; by
+    // RateLimitBudget, then allowed before rejected; by CardSource.
     private readonly TaggedCounts _callerLookups = new(
         [Tags(("result", "hit")), Tags(("result", "miss")), Tags(("result", "stale"))]);
 
@@ -26,9 +26,11 @@ internal sealed class ServiceMetrics
         Tags(("budget", "ip"), ("decision", "rejected")),
     ]);
 
+    private readonly TaggedCounts _cardLookups = new(
+        [Tags(("source", "memory")), Tags(("source", "stripe")), Tags(("source", "last_known"))]);
+
     private readonly Counter<long> _changeNotifications;
     private readonly Counter<long> _stripeRequests;
-    private readonly Counter<long> _cardLookups;
     private readonly Counter<long> _webhookEvents;
     private readonly Counter<long> _idempotentReplays;
 
@@ -39,7 +41,7 @@ internal sealed class ServiceMetrics
         _changeNotifications = meter.CreateCounter<long>("accountservice.change_notifications", description: "Change notifications applied to this replica's memory.");
         meter.CreateObservableCounter("accountservice.rate_limit_decisions", _rateLimitDecisions.Observe, description: "Rate-limit decisions by budget (account, ip) and decision (allowed, rejected).");
         _stripeRequests = meter.CreateCounter<long>("accountservice.stripe_requests", description: "Card lookups sent to Stripe, by outcome.");
-        _cardLookups = meter.CreateCounter<long>("accountservice.card_lookups", description: "Card lookups answered, by source (memory, stripe, last_known).");
+        meter.CreateObservableCounter("accountservice.card_lookups", _cardLookups.Observe, description: "Card lookups answered, by source (memory, stripe, last_known).");
         _webhookEvents = meter.CreateCounter<long>("accountservice.stripe_webhook_events", description: "Stripe webhook deliveries, by event type and outcome.");
         _idempotentReplays = meter.CreateCounter<long>("accountservice.idempotent_replays", description: "Requests answered with a stored answer for their Idempotency-Key.");
 
@@ -59,7 +61,7 @@ internal sealed class ServiceMetrics
 
     public void StripeRequest(string outcome) => _stripeRequests.Add(1, new KeyValuePair<string, object?>("outcome", outcome));
 
-    public void CardLookup(string source) => _cardLookups.Add(1, new KeyValuePair<string, object?>("source", source));
+    public void CardLookup(CardSource source) => _cardLookups.Add((int)source);
 
     public void WebhookEvent(string type, string outcome) => _webhookEvents.Add(1, new("type", type), new("outcome", outcome));
 
@@ -91,6 +93,14 @@ internal enum CallerLookupResult
     Hit,
     Miss,
     Stale,
+}
+
+/// <summary>Where a card lookup's answer came from.</summary>
+internal enum CardSource
+{
+    Memory,
+    Stripe,
+    LastKnown,
 }
 
 /// <summary>Whose budget a rate-limit decision spent from.</summary>

@@ -225,6 +225,8 @@ public sealed class MetricsTests(PostgresFixture database) : IntegrationTest(dat
         var jwt = TestAuth.Jwt("acc_1");
         var before = await ScrapeAsync(factory);
 
+        // One card from Stripe, then twice from memory: counts that differ, so each lands under its own source.
+        Assert.Equal(HttpStatusCode.OK, await GetAsync(client, "/api/account", jwt));
         Assert.Equal(HttpStatusCode.OK, await GetAsync(client, "/api/account", jwt));
         Assert.Equal(HttpStatusCode.OK, await GetAsync(client, "/api/account", jwt));
         using (var unsigned = await client.SendAsync(StripeEvents.Delivery("{}", signature: null)))
@@ -244,7 +246,8 @@ public sealed class MetricsTests(PostgresFixture database) : IntegrationTest(dat
         var after = await ScrapeAsync(factory);
         Assert.Equal(1, Delta(before, after, "accountservice_stripe_requests_total", "outcome=\"success\""));
         Assert.Equal(1, Delta(before, after, "accountservice_card_lookups_total", "source=\"stripe\""));
-        Assert.Equal(1, Delta(before, after, "accountservice_card_lookups_total", "source=\"memory\""));
+        Assert.Equal(2, Delta(before, after, "accountservice_card_lookups_total", "source=\"memory\""));
+        Assert.Equal(0, Delta(before, after, "accountservice_card_lookups_total", "source=\"last_known\""));
         Assert.Equal(1, Delta(before, after, "accountservice_stripe_webhook_events_total", "type=\"unknown\"", "outcome=\"unsigned\""));
         Assert.Equal(1, Delta(before, after, "accountservice_stripe_webhook_events_total", "type=\"customer.updated\"", "outcome=\"processed\""));
         Assert.Equal(1, Delta(before, after, "accountservice_idempotent_replays_total"));
