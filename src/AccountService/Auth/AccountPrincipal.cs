@@ -16,10 +16,12 @@ internal static class AccountPrincipal
 
     public const string ApiKey = "api_key";
 
-    public static ClaimsPrincipal Create(string accountId, string credential, string authenticationType) =>
-        new(new ClaimsIdentity(
-            [new Claim(AccountIdClaim, accountId), new Claim(CredentialClaim, credential)],
-            authenticationType,
-            AccountIdClaim,
-            roleType: null));
+    public static ClaimsPrincipal Create(string accountId, string credential, string authenticationType)
+    {
+        // Claims made for this identity are kept as they are; claims handed to its constructor would be copied.
+        var identity = new ClaimsIdentity(authenticationType, AccountIdClaim, roleType: null);
+        identity.AddClaim(new Claim(AccountIdClaim, accountId, ClaimValueTypes.String, ClaimsIdentity.DefaultIssuer, ClaimsIdentity.DefaultIssuer, identity));
+        identity.AddClaim(new Claim(CredentialClaim, credential, ClaimValueTypes.String, ClaimsIdentity.DefaultIssuer, ClaimsIdentity.DefaultIssuer, identity));
+        return new ClaimsPrincipal(identity);
+    }
 }

@@ -5,6 +5,8 @@ using AccountService.Data;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Authorization.Policy;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.Protocols;
 using Microsoft.IdentityModel.Protocols.OpenIdConnect;
@@ -61,6 +63,7 @@ internal static class AuthExtensions
                 .RequireAuthenticatedUser()
                 .RequireClaim(AccountPrincipal.AccountIdClaim)
                 .RequireClaim(AccountPrincipal.CredentialClaim, AccountPrincipal.Jwt));
+        builder.Services.Replace(ServiceDescriptor.Singleton<IPolicyEvaluator, ResolvedCallerPolicyEvaluator>());
         builder.Services.AddStartupWarning(
             services => !services.GetRequiredService<IOptions<JwtOptions>>().Value.HasKeySource,
             "No Auth:Jwt key source (Authority, JwksUrl, PublicKeyPem or HmacKey) is configured: JWTs are rejected, API keys still work");

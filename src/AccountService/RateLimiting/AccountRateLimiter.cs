@@ -53,9 +53,9 @@ internal sealed class AccountRateLimiter
         Policy policy;
         BudgetPartition partition;
         if (endpoint?.Metadata.GetMetadata<IAuthorizeData>() is not null
-            && await context.AuthenticateAsync(AuthSchemes.For(context.Request)) is { Succeeded: true, Principal: { } principal })
+            && await context.AuthenticateAsync(AuthSchemes.For(context.Request)) is { Succeeded: true, Principal: { } principal } result)
         {
-            context.User = principal;
+            ResolvedAuthentication.Set(context, result);
             var accountId = principal.GetAccountId();
             _callers.Attach(context, accountId);
             (policy, partition) = (_account, _account.Partition(accountId));
