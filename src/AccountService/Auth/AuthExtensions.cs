@@ -17,9 +17,10 @@ namespace Microsoft.Extensions.DependencyInjection;
 internal static class AuthExtensions
 {
     /// <summary>
-    /// Bearer authentication: JWT-shaped tokens go to JwtBearer and everything else to the API-key handler
-    /// (<see cref="AuthSchemes.For"/>); both end in the same <see cref="AccountPrincipal"/>. Caller resolution
-    /// authenticates once, for endpoints that require authorization only (health probes never touch the key table),
+    /// Bearer authentication: JWT-shaped tokens go to JwtBearer and everything else to the API-key rules
+    /// (<see cref="AuthSchemes.For(HttpRequest)"/>, <see cref="ApiKeyAuthenticator"/>); both end in the same
+    /// <see cref="AccountPrincipal"/>. Caller resolution authenticates once, for endpoints that require authorization
+    /// only (health probes never touch the key table),
     /// and sets the request's user; the policies read that user and authenticate nothing again. Challenges and
     /// forbids go through the <see cref="AuthSchemes.Bearer"/> policy scheme to the handler of the presented credential.
     /// </summary>
@@ -27,6 +28,7 @@ internal static class AuthExtensions
     {
         builder.AddApiKeyHashing();
         builder.Services.AddSingleton<RefusedCredentials>();
+        builder.Services.AddSingleton<ApiKeyAuthenticator>();
         builder.Services.AddOptions<JwtOptions>()
             .BindConfiguration(JwtOptions.Section)
             .ValidateSelfOnStart();

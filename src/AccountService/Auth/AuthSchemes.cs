@@ -10,5 +10,8 @@ internal static class AuthSchemes
     public const string Jwt = "Jwt";
 
     /// <summary>The scheme that proves the request's bearer credential, by its shape; <see cref="Bearer"/> forwards here.</summary>
-    public static string For(HttpRequest request) => BearerCredential.Read(request).IsJwt ? Jwt : ApiKey;
+    public static string For(HttpRequest request) => For(BearerCredential.Read(request));
+
+    /// <summary>The scheme that proves <paramref name="credential"/>, by its shape.</summary>
+    public static string For(BearerCredential credential) => credential.IsJwt ? Jwt : ApiKey;
 }

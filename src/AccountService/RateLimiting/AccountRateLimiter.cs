@@ -15,14 +15,16 @@ internal sealed class AccountRateLimiter
     private readonly WindowBudgets _budgets;
     private readonly ServiceMetrics _metrics;
     private readonly CallerResolver _callers;
+    private readonly ApiKeyAuthenticator _apiKeys;
     private readonly Policy _account;
     private readonly Policy _ip;
 
-    public AccountRateLimiter(IOptions<RateLimitOptions> options, WindowBudgets budgets, ServiceMetrics metrics, CallerResolver callers)
+    public AccountRateLimiter(IOptions<RateLimitOptions> options, WindowBudgets budgets, ServiceMetrics metrics, CallerResolver callers, ApiKeyAuthenticator apiKeys)
     {
         _budgets = budgets;
         _metrics = metrics;
         _callers = callers;
+        _apiKeys = apiKeys;
         _account = new Policy("default", options.Value.PerAccountPerMinute, RateLimitBudget.Account, "account");
         _ip = new Policy("ip", options.Value.PerIpPerMinute, RateLimitBudget.Ip, "ip");
     }
@@ -53,7 +55,7 @@ internal sealed class AccountRateLimiter
         Policy policy;
         BudgetPartition partition;
         if (endpoint?.Metadata.GetMetadata<IAuthorizeData>() is not null
-            && await context.AuthenticateAsync(AuthSchemes.For(context.Request)) is { Succeeded: true, Principal: { } principal } result)
+            && await AuthenticateAsync(context) is { Succeeded: true, Principal: { } principal } result)
         {
             ResolvedAuthentication.Set(context, result);
             var accountId = principal.GetAccountId();
@@ -84,6 +86,15 @@ internal sealed class AccountRateLimiter
 
         // 4. The endpoint.
         await next(context);
+    }
+
+    // By the credential's scheme: an API key straight through its rules, a JWT through its scheme's handler.
+    private Task<AuthenticateResult> AuthenticateAsync(HttpContext context)
+    {
+        var credential = BearerCredential.Read(context.Request);
+        return AuthSchemes.For(credential) == AuthSchemes.ApiKey
+            ? _apiKeys.AuthenticateAsync(context, credential)
+            : context.AuthenticateAsync(AuthSchemes.Jwt);
     }
 
     private static string ClientIp(HttpContext context) => context.Connection.RemoteIpAddress?.ToString() ?? "unknown";
