@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.IO.Hashing;
 using System.Reflection;
 using System.Text.Json.Serialization.Metadata;
@@ -21,7 +22,7 @@ internal sealed class ETaggedJson<T> : IResult, IEndpointMetadataProvider, IStat
     {
         Value = value;
         _body = System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(value, typeInfo);
-        ETag = $"\"{Convert.ToHexStringLower(XxHash128.Hash(_body))}\"";
+        ETag = Tag(XxHash128.HashToUInt128(_body));
     }
 
     public T? Value { get; }
@@ -45,6 +46,14 @@ internal sealed class ETaggedJson<T> : IResult, IEndpointMetadataProvider, IStat
         response.ContentLength = _body.Length;
         return response.Body.WriteAsync(_body, httpContext.RequestAborted).AsTask();
     }
+
+    // The hash as 32 lowercase hex digits in quotes, made in place: one string per response.
+    private static string Tag(UInt128 hash) => string.Create(34, hash, static (tag, value) =>
+    {
+        tag[0] = '"';
+        value.TryFormat(tag[1..^1], out _, "x32", CultureInfo.InvariantCulture);
+        tag[^1] = '"';
+    });
 
     public static void PopulateMetadata(MethodInfo method, EndpointBuilder builder)
     {

@@ -1,3 +1,5 @@
+using System.Globalization;
+using System.IO.Hashing;
 using System.Net;
 using System.Text.Json.Nodes;
 using AccountService.Accounts;
@@ -172,6 +174,10 @@ public sealed class GetMyAccountTests(PostgresFixture database, SharedApi api)
         Assert.NotNull(etag);
         Assert.False(etag.IsWeak);
         Assert.Matches("^\"[0-9a-f]{32}\"$", etag.Tag);
+
+        // The tag is the 128-bit XXH3 hash of the exact bytes sent, so every replica gives one body the same tag.
+        var body = await response.Content.ReadAsByteArrayAsync();
+        Assert.Equal($"\"{XxHash128.HashToUInt128(body).ToString("x32", CultureInfo.InvariantCulture)}\"", etag.Tag);
     }
 
     [Theory]
