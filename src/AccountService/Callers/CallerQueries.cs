@@ -112,5 +112,24 @@ internal sealed class CallerQueries(NpgsqlDataSource database)
 /// <summary>A key and its account, as one statement reads them.</summary>
 internal sealed record KeyWithAccount(KeyRecord Key, AccountRow Account);
 
-/// <summary>What resolving an API key needs of its row: never the key's name, and only a hash of its secret.</summary>
-internal sealed record KeyRecord(string AccountId, byte[] SecretHash, bool Revoked, DateTimeOffset? LastUsedAt);
+/// <summary>
+/// What resolving an API key needs of its row: never the key's name, and only a hash of its secret. It also remembers
+/// when this replica last claimed a write of the key's <c>last_used_at</c> (<see cref="KeyUsageRecorder"/>), starting
+/// from <paramref name="LastUsedAt"/>, the value read.
+/// </summary>
+internal sealed record KeyRecord(string AccountId, byte[] SecretHash, bool Revoked, DateTimeOffset? LastUsedAt)
+{
+    // UTC ticks of the last write claimed, or of the value read; 0 when the key was never used.
+    private long _writtenAt = LastUsedAt?.UtcTicks ?? 0;
+
+    /// <summary>
+    /// True for exactly one use at <paramref name="now"/> or later once <paramref name="interval"/> has passed since the
+    /// last write claimed (or read): that use's caller writes it.
+    /// </summary>
+    public bool TryClaimWrite(DateTimeOffset now, TimeSpan interval)
+    {
+        var writtenAt = Volatile.Read(ref _writtenAt);
+        return now.UtcTicks - writtenAt >= interval.Ticks
+            && Interlocked.CompareExchange(ref _writtenAt, now.UtcTicks, writtenAt) == writtenAt;
+    }
+}

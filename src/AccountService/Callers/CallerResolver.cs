@@ -73,7 +73,7 @@ internal sealed partial class CallerResolver(
             return new KeyResolution(KeyOutcome.NoAccount, null);
         }
 
-        usage.Used(keyId, key.LastUsedAt);
+        usage.Used(keyId, key);
         return new KeyResolution(KeyOutcome.Valid, new ResolvedCaller(account, state));
     }
 

@@ -9,7 +9,9 @@ namespace AccountService.Callers;
 /// Keeps <c>api_keys.last_used_at</c> roughly current off the request path: a request only notes that its key was
 /// used; every <see cref="CacheOptions.KeyUsageFlushInterval"/> the keys noted since are written in one statement,
 /// and once more on a graceful shutdown. A key is written at most once per <see cref="TouchInterval"/>, by this
-/// replica (it remembers what it wrote) and across replicas (the statement skips rows written within it).
+/// replica (the held <see cref="KeyRecord"/> remembers its last write, starting from what the database held when it
+/// was read) and across replicas (the statement skips rows written within it). So the recorder keeps no table of its
+/// own: what it remembers of a key lives and goes with the key in <see cref="CallerCache"/>.
 /// </summary>
 internal sealed partial class KeyUsageRecorder(
     IServiceScopeFactory scopes,
@@ -19,14 +21,8 @@ internal sealed partial class KeyUsageRecorder(
 {
     public static readonly TimeSpan TouchInterval = TimeSpan.FromMinutes(1);
 
-    // How often keys not used within TouchInterval are forgotten: a walk over every key used in the last minute or so,
-    // so not at every flush. A key is kept at most TouchInterval + ForgetInterval.
-    private static readonly TimeSpan ForgetInterval = TouchInterval / 4;
-
     private const int ShutdownFlushAttempts = 6;
 
-    // When each key was last written or known to be used; only keys used within TouchInterval are kept.
-    private readonly ConcurrentDictionary<string, DateTimeOffset> _written = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, DateTimeOffset> _pending = new(StringComparer.Ordinal);
 
     // One flush at a time: a flush that finds nothing pending while another is writing waits for that one, so a stop
@@ -34,40 +30,27 @@ internal sealed partial class KeyUsageRecorder(
     // no wait handle, and a stop may still be running when the host disposes its services.
     private readonly SemaphoreSlim _flushing = new(1, 1);
 
-    /// <summary>Notes a use of the key; <paramref name="storedLastUsedAt"/> is what the database held when the key was read.</summary>
-    public void Used(string keyId, DateTimeOffset? storedLastUsedAt)
+    /// <summary>Keys noted and not yet written.</summary>
+    internal int Pending => _pending.Count;
+
+    /// <summary>Notes a use of the key <paramref name="keyId"/>, as <paramref name="key"/> holds it.</summary>
+    public void Used(string keyId, KeyRecord key)
     {
         var now = time.GetUtcNow();
-        if (_written.TryGetValue(keyId, out var written) && now - written < TouchInterval)
+        if (key.TryClaimWrite(now, TouchInterval))
         {
-            return;
+            _pending[keyId] = now;
         }
-
-        if (storedLastUsedAt is { } stored && now - stored < TouchInterval && !_written.ContainsKey(keyId))
-        {
-            _written[keyId] = stored;
-            return;
-        }
-
-        _written[keyId] = now;
-        _pending[keyId] = now;
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         using var timer = new PeriodicTimer(options.Value.KeyUsageFlushInterval, time);
-        var forgotAt = time.GetUtcNow();
         try
         {
             while (await timer.WaitForNextTickAsync(stoppingToken))
             {
                 await FlushAsync(stoppingToken);
-                var now = time.GetUtcNow();
-                if (now - forgotAt >= ForgetInterval)
-                {
-                    Forget(now - TouchInterval);
-                    forgotAt = now;
-                }
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -162,17 +145,6 @@ internal sealed partial class KeyUsageRecorder(
 
             LogFlushFailed(logger, batch.Count, ex.GetBaseException().Message);
             return false;
-        }
-    }
-
-    private void Forget(DateTimeOffset before)
-    {
-        foreach (var (keyId, written) in _written)
-        {
-            if (written < before)
-            {
-                _written.TryRemove(new KeyValuePair<string, DateTimeOffset>(keyId, written));
-            }
         }
     }
 
