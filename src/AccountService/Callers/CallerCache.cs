@@ -7,7 +7,7 @@ namespace AccountService.Callers;
 
 /// <summary>
 /// The callers resolution keeps in memory, trusted only while <see cref="ChangeListener"/> hears every committed
-/// change. A caller is an API key (<c>k:&lt;key id&gt;</c>) or a JWT's account (<c>a:&lt;account id&gt;</c>); at most
+/// change. A caller is an API key or a JWT's account (a <see cref="CallerKey"/>); at most
 /// <see cref="CacheOptions.MaxCallers"/> of them are held, chosen by a frequency-aware policy (W-TinyLFU), so busy
 /// callers stay when rare ones pass through. Every caller points at its account's <see cref="AccountState"/> (the
 /// account row and its seats), held once however many keys the account has.
@@ -23,7 +23,7 @@ internal sealed class CallerCache : IDisposable
 {
     internal const int StripeCount = 1 << 16;
 
-    private readonly ConcurrentLfu<string, CallerEntry> _callers;
+    private readonly ConcurrentLfu<CallerKey, CallerEntry> _callers;
     private readonly ConcurrentDictionary<string, AccountState> _accounts = new(StringComparer.Ordinal);
     private readonly long[] _versions = new long[StripeCount];
     private readonly TimeProvider _time;
@@ -37,7 +37,7 @@ internal sealed class CallerCache : IDisposable
     {
         _time = time;
         _staleIfError = options.Value.StaleIfError;
-        _callers = new ConcurrentLfu<string, CallerEntry>(options.Value.MaxCallers);
+        _callers = new ConcurrentLfu<CallerKey, CallerEntry>(options.Value.MaxCallers);
         var events = _callers.Events.Value!;
         events.ItemRemoved += (_, removed) => Release(removed.Value?.Account);
         events.ItemUpdated += (_, updated) => Release(updated.OldValue?.Account);
@@ -81,12 +81,12 @@ internal sealed class CallerCache : IDisposable
 
     /// <summary>The API key caller <paramref name="keyId"/>, if it is held and current.</summary>
     public bool TryGetKey(string keyId, out CallerEntry entry) =>
-        TryGetCaller(ChangeNotifications.KeyName(keyId), out entry) && entry.Key is { } key && IsCurrent(key.Stamp);
+        TryGetCaller(CallerKey.Key(keyId), out entry) && entry.Key is { } key && IsCurrent(key.Stamp);
 
     /// <summary>The JWT caller of <paramref name="accountId"/>, or the account state its keys share, if held.</summary>
     public AccountState? FindAccount(string accountId)
     {
-        if (TryGetCaller(ChangeNotifications.AccountName(accountId), out var entry))
+        if (TryGetCaller(CallerKey.Account(accountId), out var entry))
         {
             return entry.Account;
         }
@@ -118,7 +118,7 @@ internal sealed class CallerCache : IDisposable
 
     /// <summary>A held API key caller, current or not: for stale-if-error.</summary>
     public bool TryGetKeyAnyAge(string keyId, out CallerEntry entry) =>
-        TryGetCaller(ChangeNotifications.KeyName(keyId), out entry) && entry.Key is not null;
+        TryGetCaller(CallerKey.Key(keyId), out entry) && entry.Key is not null;
 
     /// <summary>Holds the API key caller read with <paramref name="keyStamp"/>, with its account; returns the account's state, if held.</summary>
     public AccountState? StoreKey(string keyId, KeyRecord key, Stamp keyStamp, AccountRow account, Stamp accountStamp)
@@ -128,16 +128,16 @@ internal sealed class CallerCache : IDisposable
             return null;
         }
 
-        var name = ChangeNotifications.KeyName(keyId);
+        var caller = CallerKey.Key(keyId);
         var state = Acquire(account.Id);
         SetRow(state, account, accountStamp);
         var entry = new CallerEntry(state, new Versioned<KeyRecord>(key, keyStamp, _time.GetTimestamp()));
-        _callers.AddOrUpdate(name, entry);
+        _callers.AddOrUpdate(caller, entry);
 
         // A notification between the check above and the store: drop what may already be stale.
         if (!IsCurrent(keyStamp))
         {
-            _callers.TryRemove(new KeyValuePair<string, CallerEntry>(name, entry));
+            _callers.TryRemove(new KeyValuePair<CallerKey, CallerEntry>(caller, entry));
         }
 
         return state;
@@ -149,14 +149,14 @@ internal sealed class CallerCache : IDisposable
     /// </summary>
     public AccountState HoldAccountCaller(string accountId)
     {
-        var name = ChangeNotifications.AccountName(accountId);
-        if (TryGetCaller(name, out var entry))
+        var caller = CallerKey.Account(accountId);
+        if (TryGetCaller(caller, out var entry))
         {
             return entry.Account;
         }
 
         var state = Acquire(accountId);
-        _callers.AddOrUpdate(name, new CallerEntry(state, null));
+        _callers.AddOrUpdate(caller, new CallerEntry(state, null));
         return state;
     }
 
@@ -171,9 +171,8 @@ internal sealed class CallerCache : IDisposable
     /// <summary>After <c>k:&lt;key id&gt;</c>: the key changed (revoked, deleted, created).</summary>
     public void KeyChanged(string keyId)
     {
-        var name = ChangeNotifications.KeyName(keyId);
-        Bump(name);
-        _callers.TryRemove(name);
+        Bump(ChangeNotifications.KeyName(keyId));
+        _callers.TryRemove(CallerKey.Key(keyId));
     }
 
     /// <summary>After <c>a:&lt;account id&gt;</c>: the account's row changed.</summary>
@@ -240,7 +239,7 @@ internal sealed class CallerCache : IDisposable
         Interlocked.Increment(ref _changes);
     }
 
-    private bool TryGetCaller(string name, out CallerEntry entry) => _callers.TryGet(name, out entry!);
+    private bool TryGetCaller(CallerKey caller, out CallerEntry entry) => _callers.TryGet(caller, out entry!);
 
     private void Set<T>(ref Versioned<T>? slot, Versioned<T> value)
         where T : class
@@ -296,6 +295,17 @@ internal sealed class CallerCache : IDisposable
     }
 
     private static int StripeOf(string name) => (int)((uint)string.GetHashCode(name, StringComparison.Ordinal) % StripeCount);
+}
+
+/// <summary>
+/// A held caller's name: an API key's id, or a JWT's account id. A pair rather than the notification's name
+/// (<c>k:</c>/<c>a:</c> and the id), so that finding a caller builds no string.
+/// </summary>
+internal readonly record struct CallerKey(bool IsApiKey, string Id)
+{
+    public static CallerKey Key(string keyId) => new(true, keyId);
+
+    public static CallerKey Account(string accountId) => new(false, accountId);
 }
 
 /// <summary>Where a value stood when its read began: see <see cref="CallerCache"/>.</summary>
