@@ -10,6 +10,10 @@ namespace AccountService.ApiKeys;
 /// </summary>
 internal sealed class ApiKeyHasher(IOptions<ApiKeyOptions> options)
 {
+    // Secrets up to this many UTF-8 bytes are hashed from the stack (ours are ApiKeyCredential.SecretLength base62
+    // characters); longer ones from an array.
+    private const int StackSecretBytes = 256;
+
     private readonly byte[]? _pepper = options.Value.PepperBytes;
 
     public byte[] Hash(string secret)
@@ -18,7 +22,22 @@ internal sealed class ApiKeyHasher(IOptions<ApiKeyOptions> options)
         return _pepper is null ? SHA256.HashData(bytes) : HMACSHA256.HashData(_pepper, bytes);
     }
 
-    /// <summary>Compares in fixed time, so timing does not tell how much of a guess was right.</summary>
-    public bool Matches(string secret, byte[] storedHash) =>
-        CryptographicOperations.FixedTimeEquals(Hash(secret), storedHash);
+    /// <summary>
+    /// Compares in fixed time, so timing does not tell how much of a guess was right. Nothing is allocated for a
+    /// secret of ordinary length, and its bytes are wiped once hashed.
+    /// </summary>
+    public bool Matches(string secret, ReadOnlySpan<byte> storedHash)
+    {
+        if (Encoding.UTF8.GetMaxByteCount(secret.Length) > StackSecretBytes)
+        {
+            return CryptographicOperations.FixedTimeEquals(Hash(secret), storedHash);
+        }
+
+        Span<byte> bytes = stackalloc byte[StackSecretBytes];
+        Span<byte> hash = stackalloc byte[SHA256.HashSizeInBytes];
+        var secretBytes = bytes[..Encoding.UTF8.GetBytes(secret, bytes)];
+        _ = _pepper is null ? SHA256.HashData(secretBytes, hash) : HMACSHA256.HashData(_pepper, secretBytes, hash);
+        CryptographicOperations.ZeroMemory(secretBytes);
+        return CryptographicOperations.FixedTimeEquals(hash, storedHash);
+    }
 }
