@@ -81,7 +81,7 @@ internal sealed class CallerCache : IDisposable
 
     /// <summary>The API key caller <paramref name="keyId"/>, if it is held and current.</summary>
     public bool TryGetKey(string keyId, out CallerEntry entry) =>
-        TryGetCaller(CallerKey.Key(keyId), out entry) && entry.Key is { } key && IsCurrent(key.Stamp);
+        TryGetCaller(CallerKey.Key(keyId), out entry) && entry.Key is not null && IsCurrent(entry.KeyStamp);
 
     /// <summary>The JWT caller of <paramref name="accountId"/>, or the account state its keys share, if held.</summary>
     public AccountState? FindAccount(string accountId)
@@ -131,7 +131,7 @@ internal sealed class CallerCache : IDisposable
         var caller = CallerKey.Key(keyId);
         var state = Acquire(account.Id);
         SetRow(state, account, accountStamp);
-        var entry = new CallerEntry(state, new Versioned<KeyRecord>(key, keyStamp, _time.GetTimestamp()));
+        var entry = new CallerEntry(state, key, keyStamp, _time.GetTimestamp());
         _callers.AddOrUpdate(caller, entry);
 
         // A notification between the check above and the store: drop what may already be stale.
@@ -156,7 +156,7 @@ internal sealed class CallerCache : IDisposable
         }
 
         var state = Acquire(accountId);
-        _callers.AddOrUpdate(caller, new CallerEntry(state, null));
+        _callers.AddOrUpdate(caller, new CallerEntry(state, Key: null, KeyStamp: default, KeyReadAt: 0));
         return state;
     }
 
@@ -314,8 +314,11 @@ internal readonly record struct Stamp(int Stripe, long Version, long Flushes);
 /// <summary>A value read from the database, with the stamp taken before the read and when it was read (a timestamp).</summary>
 internal sealed record Versioned<T>(T Value, Stamp Stamp, long ReadAt);
 
-/// <summary>One held caller: its account's state and, for an API key, the key.</summary>
-internal sealed record CallerEntry(AccountState Account, Versioned<KeyRecord>? Key);
+/// <summary>
+/// One held caller: its account's state and, for an API key, the key, with the stamp taken before it was read and when
+/// it was read (a timestamp). Made once and never changed, so the key's stamp needs no object of its own.
+/// </summary>
+internal sealed record CallerEntry(AccountState Account, KeyRecord? Key, Stamp KeyStamp, long KeyReadAt);
 
 /// <summary>What is held of one account, shared by all its callers: the row and the seats, each read when first needed.</summary>
 internal sealed class AccountState(string id)

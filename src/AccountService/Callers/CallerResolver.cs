@@ -33,7 +33,7 @@ internal sealed partial class CallerResolver(
         AccountRow? account = null;
         if (cache.TryGetKey(keyId, out var held))
         {
-            key = held.Key!.Value;
+            key = held.Key!;
             state = held.Account;
             account = state.Row is { } row && cache.IsCurrent(row.Stamp) ? row.Value : null;
             if (account is not null)
@@ -164,13 +164,13 @@ internal sealed partial class CallerResolver(
 
     private (KeyRecord?, AccountState?, AccountRow?)? StaleKey(string keyId)
     {
-        if (!cache.TryGetKeyAnyAge(keyId, out var held) || !cache.MayServeStale(held.Key!.ReadAt)
+        if (!cache.TryGetKeyAnyAge(keyId, out var held) || !cache.MayServeStale(held.KeyReadAt)
             || held.Account.Row is not { } row || !cache.MayServeStale(row.ReadAt))
         {
             return null;
         }
 
-        return (held.Key.Value, held.Account, row.Value);
+        return (held.Key, held.Account, row.Value);
     }
 
     private async Task<AccountRow?> ReadAccountAsync(AccountState state, string accountId, CancellationToken ct)

@@ -100,9 +100,9 @@ public sealed class CallerCacheUnitTests
 
         cache.ListenerLost();
         _time.Advance(TimeSpan.FromSeconds(29));
-        var within = cache.MayServeStale(entry.Key!.ReadAt);
+        var within = cache.MayServeStale(entry.KeyReadAt);
         _time.Advance(TimeSpan.FromSeconds(2));
-        var past = cache.MayServeStale(entry.Key.ReadAt);
+        var past = cache.MayServeStale(entry.KeyReadAt);
 
         Assert.Equal((true, false), (within, past));
     }
@@ -117,7 +117,7 @@ public sealed class CallerCacheUnitTests
 
         cache.ListenerLost();
 
-        Assert.False(cache.MayServeStale(entry.Key!.ReadAt));
+        Assert.False(cache.MayServeStale(entry.KeyReadAt));
     }
 
     [Fact]
