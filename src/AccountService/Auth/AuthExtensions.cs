@@ -20,9 +20,9 @@ internal static class AuthExtensions
     /// Bearer authentication: JWT-shaped tokens go to JwtBearer and everything else to the API-key rules
     /// (<see cref="AuthSchemes.For(HttpRequest)"/>, <see cref="ApiKeyAuthenticator"/>); both end in the same
     /// <see cref="AccountPrincipal"/>. Caller resolution authenticates once, for endpoints that require authorization
-    /// only (health probes never touch the key table),
-    /// and sets the request's user; the policies read that user and authenticate nothing again. Challenges and
-    /// forbids go through the <see cref="AuthSchemes.Bearer"/> policy scheme to the handler of the presented credential.
+    /// only (health probes never touch the key table), and sets the request's user; the policies read that user and
+    /// authenticate nothing again. Challenges and forbids go through the <see cref="AuthSchemes.Bearer"/> policy
+    /// scheme to the handler of the presented credential.
     /// </summary>
     public static IHostApplicationBuilder AddAccountAuth(this IHostApplicationBuilder builder)
     {
