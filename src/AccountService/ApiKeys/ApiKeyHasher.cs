@@ -18,8 +18,9 @@ internal sealed class ApiKeyHasher(IOptions<ApiKeyOptions> options)
 
     public byte[] Hash(string secret)
     {
-        var bytes = Encoding.UTF8.GetBytes(secret);
-        return _pepper is null ? SHA256.HashData(bytes) : HMACSHA256.HashData(_pepper, bytes);
+        var hash = new byte[SHA256.HashSizeInBytes];
+        Hash(Encoding.UTF8.GetBytes(secret), hash);
+        return hash;
     }
 
     /// <summary>
@@ -36,8 +37,21 @@ internal sealed class ApiKeyHasher(IOptions<ApiKeyOptions> options)
         Span<byte> bytes = stackalloc byte[StackSecretBytes];
         Span<byte> hash = stackalloc byte[SHA256.HashSizeInBytes];
         var secretBytes = bytes[..Encoding.UTF8.GetBytes(secret, bytes)];
-        _ = _pepper is null ? SHA256.HashData(secretBytes, hash) : HMACSHA256.HashData(_pepper, secretBytes, hash);
+        Hash(secretBytes, hash);
         CryptographicOperations.ZeroMemory(secretBytes);
         return CryptographicOperations.FixedTimeEquals(hash, storedHash);
+    }
+
+    // The one choice of hash: SHA-256, or HMAC-SHA-256 keyed with the pepper when one is configured.
+    private void Hash(ReadOnlySpan<byte> secret, Span<byte> destination)
+    {
+        if (_pepper is null)
+        {
+            SHA256.HashData(secret, destination);
+        }
+        else
+        {
+            HMACSHA256.HashData(_pepper, secret, destination);
+        }
     }
 }
