@@ -17,8 +17,18 @@ public sealed class DatabaseFaultTests(PostgresFixture database) : IntegrationTe
         var explicitValues = new NpgsqlConnectionStringBuilder(
             new DatabaseOptions { ConnectionString = "Host=db;Username=u;Timeout=9;Command Timeout=11" }.EffectiveConnectionString);
 
-        Assert.Equal((3, 5, 20, true), (defaults.Timeout, defaults.CommandTimeout, defaults.MaxAutoPrepare, defaults.NoResetOnClose));
+        Assert.Equal((3, 5, 20, true, 16), (defaults.Timeout, defaults.CommandTimeout, defaults.MaxAutoPrepare, defaults.NoResetOnClose, defaults.MaxPoolSize));
         Assert.Equal((9, 11), (explicitValues.Timeout, explicitValues.CommandTimeout));
+
+        // A pool size written in any of the driver's spellings stands; a minimum above the default raises the maximum
+        // to it rather than making a string the driver refuses.
+        foreach (var written in new[] { "Maximum Pool Size=40", "MaxPoolSize=40" })
+        {
+            Assert.Equal(40, new NpgsqlConnectionStringBuilder(new DatabaseOptions { ConnectionString = "Host=db;" + written }.EffectiveConnectionString).MaxPoolSize);
+        }
+
+        var minimum = new NpgsqlConnectionStringBuilder(new DatabaseOptions { ConnectionString = "Host=db;Minimum Pool Size=24" }.EffectiveConnectionString);
+        Assert.Equal((24, 24), (minimum.MinPoolSize, minimum.MaxPoolSize));
 
         // A primary and its standbys: what the driver learnt of a host is rechecked after a second, not 10 s.
         var hosts = "Host=db1:5432,db2:5432;Username=u;Target Session Attributes=primary";
