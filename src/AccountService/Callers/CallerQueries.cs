@@ -113,14 +113,36 @@ internal sealed class CallerQueries(NpgsqlDataSource database)
 internal sealed record KeyWithAccount(KeyRecord Key, AccountRow Account);
 
 /// <summary>
-/// What resolving an API key needs of its row: never the key's name, and only a hash of its secret. It also remembers
-/// when this replica last claimed a write of the key's <c>last_used_at</c> (<see cref="KeyUsageRecorder"/>), starting
-/// from <paramref name="LastUsedAt"/>, the value read.
+/// What resolving an API key needs of its row: never the key's name, and only a hash of its secret, held inline (no
+/// array of its own per held key). It also remembers when this replica last claimed a write of the key's
+/// <c>last_used_at</c> (<see cref="KeyUsageRecorder"/>), starting from the value read, which is not kept otherwise.
 /// </summary>
-internal sealed record KeyRecord(string AccountId, byte[] SecretHash, bool Revoked, DateTimeOffset? LastUsedAt)
+internal sealed class KeyRecord
 {
+    private readonly SecretHashBytes _secretHash;
+
     // UTC ticks of the last write claimed, or of the value read; 0 when the key was never used.
-    private long _writtenAt = LastUsedAt?.UtcTicks ?? 0;
+    private long _writtenAt;
+
+    public KeyRecord(string accountId, ReadOnlySpan<byte> secretHash, bool revoked, DateTimeOffset? lastUsedAt)
+    {
+        if (secretHash.Length != SecretHashBytes.Length)
+        {
+            throw new ArgumentException($"A stored secret hash is {SecretHashBytes.Length} bytes, not {secretHash.Length}.", nameof(secretHash));
+        }
+
+        AccountId = accountId;
+        secretHash.CopyTo(_secretHash);
+        Revoked = revoked;
+        _writtenAt = lastUsedAt?.UtcTicks ?? 0;
+    }
+
+    public string AccountId { get; }
+
+    public bool Revoked { get; }
+
+    /// <summary>The stored SHA-256 (or peppered HMAC-SHA-256) of the secret.</summary>
+    public ReadOnlySpan<byte> SecretHash => _secretHash;
 
     /// <summary>
     /// True for exactly one use at <paramref name="now"/> or later once <paramref name="interval"/> has passed since the
@@ -131,5 +153,14 @@ internal sealed record KeyRecord(string AccountId, byte[] SecretHash, bool Revok
         var writtenAt = Volatile.Read(ref _writtenAt);
         return now.UtcTicks - writtenAt >= interval.Ticks
             && Interlocked.CompareExchange(ref _writtenAt, now.UtcTicks, writtenAt) == writtenAt;
+    }
+
+    /// <summary>32 bytes held in the record itself: the length of every stored hash (a check constraint says so).</summary>
+    [System.Runtime.CompilerServices.InlineArray(Length)]
+    private struct SecretHashBytes
+    {
+        public const int Length = 32;
+
+        private byte _element;
     }
 }

@@ -50,7 +50,7 @@ internal sealed partial class CallerResolver(
             (key, state, account) = await ReadKeyAsync(keyId, ct);
         }
 
-        var secretMatches = hasher.Matches(secret, key?.SecretHash ?? NoSuchKeyHash);
+        var secretMatches = hasher.Matches(secret, key is null ? NoSuchKeyHash : key.SecretHash);
         if (key is null)
         {
             return new KeyResolution(KeyOutcome.UnknownKey, null);

@@ -459,7 +459,7 @@ public sealed class CallerCacheTests(PostgresFixture database) : IntegrationTest
             var accountStamp = cache.Begin(ChangeNotifications.AccountName(accountId));
             cache.StoreKey(
                 keyId,
-                new KeyRecord(accountId, new byte[32], Revoked: false, LastUsedAt: null),
+                new KeyRecord(accountId, new byte[32], revoked: false, lastUsedAt: null),
                 keyStamp,
                 new AccountRow(accountId, "Filler", AccountTier.Basic, AccountStatus.Enabled, DateTimeOffset.UnixEpoch, BillingType.Stripe, null, null, null, null, null),
                 accountStamp);

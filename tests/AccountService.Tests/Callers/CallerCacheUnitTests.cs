@@ -314,7 +314,7 @@ public sealed class CallerCacheUnitTests
         cache.StoreKey(keyId, Key(accountId), stamp, Account(accountId), accountStamp);
     }
 
-    private static KeyRecord Key(string accountId) => new(accountId, new byte[32], Revoked: false, LastUsedAt: null);
+    private static KeyRecord Key(string accountId) => new(accountId, new byte[32], revoked: false, lastUsedAt: null);
 
     private static AccountRow Account(string id) => new(
         id, "Name", AccountTier.Basic, AccountStatus.Enabled, DateTimeOffset.UnixEpoch, BillingType.Stripe, null, null, null, null, null);

@@ -101,7 +101,7 @@ public sealed class KeyUsageUnitTests
         Assert.Equal(2, recorder.Pending);
     }
 
-    private static KeyRecord Key(DateTimeOffset? lastUsedAt) => new("acc_1", new byte[32], Revoked: false, lastUsedAt);
+    private static KeyRecord Key(DateTimeOffset? lastUsedAt) => new("acc_1", new byte[32], revoked: false, lastUsedAt);
 
     private KeyUsageRecorder Recorder() => new(
         new ServiceCollection().BuildServiceProvider().GetRequiredService<IServiceScopeFactory>(),
