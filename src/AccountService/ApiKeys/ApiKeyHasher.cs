@@ -14,11 +14,14 @@ internal sealed class ApiKeyHasher(IOptions<ApiKeyOptions> options)
     // characters); longer ones from an array.
     private const int StackSecretBytes = 256;
 
+    /// <summary>Bytes in a stored hash, SHA-256's and HMAC-SHA-256's alike.</summary>
+    public const int HashSize = SHA256.HashSizeInBytes;
+
     private readonly byte[]? _pepper = options.Value.PepperBytes;
 
     public byte[] Hash(string secret)
     {
-        var hash = new byte[SHA256.HashSizeInBytes];
+        var hash = new byte[HashSize];
         Hash(Encoding.UTF8.GetBytes(secret), hash);
         return hash;
     }
@@ -35,7 +38,7 @@ internal sealed class ApiKeyHasher(IOptions<ApiKeyOptions> options)
         }
 
         Span<byte> bytes = stackalloc byte[StackSecretBytes];
-        Span<byte> hash = stackalloc byte[SHA256.HashSizeInBytes];
+        Span<byte> hash = stackalloc byte[HashSize];
         var secretBytes = bytes[..Encoding.UTF8.GetBytes(secret, bytes)];
         Hash(secretBytes, hash);
         CryptographicOperations.ZeroMemory(secretBytes);

@@ -1,4 +1,5 @@
 using AccountService.Accounts;
+using AccountService.ApiKeys;
 using AccountService.Data;
 using Npgsql;
 using NpgsqlTypes;
@@ -128,7 +129,8 @@ internal sealed class KeyRecord
     {
         if (secretHash.Length != SecretHashBytes.Length)
         {
-            throw new ArgumentException($"A stored secret hash is {SecretHashBytes.Length} bytes, not {secretHash.Length}.", nameof(secretHash));
+            throw new ArgumentException(
+                $"A stored secret hash is {SecretHashBytes.Length} bytes, not {secretHash.Length}.", nameof(secretHash));
         }
 
         AccountId = accountId;
@@ -155,11 +157,14 @@ internal sealed class KeyRecord
             && Interlocked.CompareExchange(ref _writtenAt, now.UtcTicks, writtenAt) == writtenAt;
     }
 
-    /// <summary>32 bytes held in the record itself: the length of every stored hash (a check constraint says so).</summary>
+    /// <summary>
+    /// The stored hash, held in the record itself: every one is <see cref="ApiKeyHasher.HashSize"/> bytes (a check
+    /// constraint says so).
+    /// </summary>
     [System.Runtime.CompilerServices.InlineArray(Length)]
     private struct SecretHashBytes
     {
-        public const int Length = 32;
+        public const int Length = ApiKeyHasher.HashSize;
 
         private byte _element;
     }

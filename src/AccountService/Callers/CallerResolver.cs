@@ -20,7 +20,7 @@ internal sealed partial class CallerResolver(
     ILogger<CallerResolver> logger)
 {
     // Compared against when the key id is unknown, so both failures cost the same hash and comparison.
-    private static readonly byte[] NoSuchKeyHash = new byte[32];
+    private static readonly byte[] NoSuchKeyHash = new byte[ApiKeyHasher.HashSize];
 
     /// <summary>
     /// Resolves <c>ok_&lt;keyId&gt;_&lt;secret&gt;</c>. A key not in memory is looked up only if <paramref name="gate"/>
