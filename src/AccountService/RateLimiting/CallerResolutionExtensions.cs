@@ -16,6 +16,18 @@ internal static class CallerResolutionExtensions
     /// (<see cref="ProbeMetadata"/>: the health endpoints) are exempt, and so are requests correctly signed for an
     /// <see cref="ISignedEndpoint"/> (Stripe's webhook deliveries).
     /// </summary>
-    public static IApplicationBuilder UseCallerResolution(this IApplicationBuilder app) =>
-        app.Use((context, next) => context.RequestServices.GetRequiredService<AccountRateLimiter>().InvokeAsync(context, next));
+    /// <remarks>
+    /// This step is the pipeline's authentication, so the app is marked as having it: otherwise
+    /// <see cref="WebApplication"/> puts the framework's authentication middleware in front of every request. That
+    /// middleware authenticates nothing here (no default scheme, no remote-authentication handler), yet it costs every
+    /// request a scope of services, a handler cache and a scheme lookup. The mark is the one its own
+    /// <c>UseAuthentication</c> sets.
+    /// </remarks>
+    public static IApplicationBuilder UseCallerResolution(this IApplicationBuilder app)
+    {
+        app.Properties[AuthenticationMiddlewareSet] = true;
+        return app.Use((context, next) => context.RequestServices.GetRequiredService<AccountRateLimiter>().InvokeAsync(context, next));
+    }
+
+    private const string AuthenticationMiddlewareSet = "__AuthenticationMiddlewareSet";
 }

@@ -1,8 +1,12 @@
+using System.Collections.Concurrent;
 using System.Net;
 using System.Security.Cryptography;
 using System.Text.Json;
 using AccountService.Callers;
 using AccountService.Tests.Infrastructure;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.IdentityModel.Tokens;
@@ -315,6 +319,27 @@ public sealed class AuthenticationTests(PostgresFixture database, SharedApi api)
         Assert.Contains(factory.Logs, line => line.StartsWith("Warning", StringComparison.Ordinal) && line.Contains("No Auth:Jwt key source", StringComparison.Ordinal));
     }
 
+    [Fact]
+    public async Task CallerResolutionIsTheOnlyAuthenticationARequestPasses()
+    {
+        await SeedAccountAsync("acc_alice");
+        var key = await SeedKeyAsync("acc_alice");
+        var seen = new ConcurrentQueue<bool>();
+        await using var factory = new AccountApiFactory(Database.ConnectionString, services: services =>
+            services.AddSingleton<IStartupFilter>(new RecordWhetherAuthenticationMiddlewareRan(seen)));
+        using var client = factory.CreateClient();
+
+        var statuses = new[]
+        {
+            (await GetMeAsync(client, $"Bearer {key}")).Status,
+            (await GetMeAsync(client, $"Bearer {TestAuth.Jwt("acc_alice")}")).Status,
+            (await GetMeAsync(client, "Bearer ok_nope")).Status,
+        };
+
+        Assert.Equal([HttpStatusCode.OK, HttpStatusCode.OK, HttpStatusCode.Unauthorized], statuses);
+        Assert.Equal([false, false, false], seen);
+    }
+
     internal static HttpRequestMessage Request(string authorization, string path = "/v1/accounts/me")
     {
         var request = new HttpRequestMessage(HttpMethod.Get, path);
@@ -339,5 +364,19 @@ public sealed class AuthenticationTests(PostgresFixture database, SharedApi api)
     {
         await using var db = CreateDbContext();
         return await db.ApiKeys.Where(k => k.KeyId == key.Substring(3, 8)).Select(k => k.LastUsedAt).SingleAsync();
+    }
+
+    // Outside the whole pipeline: the framework's authentication middleware leaves its feature on every request it sees.
+    private sealed class RecordWhetherAuthenticationMiddlewareRan(ConcurrentQueue<bool> seen) : IStartupFilter
+    {
+        public Action<IApplicationBuilder> Configure(Action<IApplicationBuilder> next) => app =>
+        {
+            app.Use(async (context, following) =>
+            {
+                await following(context);
+                seen.Enqueue(context.Features.Get<IAuthenticationFeature>() is not null);
+            });
+            next(app);
+        };
     }
 }
