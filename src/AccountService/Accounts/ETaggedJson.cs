@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.IO.Hashing;
 using System.Reflection;
 using System.Text.Json.Serialization.Metadata;
@@ -22,7 +21,7 @@ internal sealed class ETaggedJson<T> : IResult, IEndpointMetadataProvider, IStat
     {
         Value = value;
         _body = System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(value, typeInfo);
-        ETag = Tag(XxHash128.HashToUInt128(_body));
+        ETag = Tag(_body);
     }
 
     public T? Value { get; }
@@ -47,13 +46,19 @@ internal sealed class ETaggedJson<T> : IResult, IEndpointMetadataProvider, IStat
         return response.Body.WriteAsync(_body, httpContext.RequestAborted).AsTask();
     }
 
-    // The hash as 32 lowercase hex digits in quotes, made in place: one string per response.
-    private static string Tag(UInt128 hash) => string.Create(34, hash, static (tag, value) =>
+    // The hash (its 16 bytes big-endian, the most significant first) as 32 lowercase hex digits in quotes, made in
+    // place: one string per response.
+    private static string Tag(byte[] body)
     {
-        tag[0] = '"';
-        value.TryFormat(tag[1..^1], out _, "x32", CultureInfo.InvariantCulture);
-        tag[^1] = '"';
-    });
+        Span<byte> hash = stackalloc byte[16];
+        XxHash128.Hash(body, hash);
+        return string.Create(34, hash, static (tag, hash) =>
+        {
+            tag[0] = '"';
+            Convert.TryToHexStringLower(hash, tag[1..^1], out _);
+            tag[^1] = '"';
+        });
+    }
 
     public static void PopulateMetadata(MethodInfo method, EndpointBuilder builder)
     {
