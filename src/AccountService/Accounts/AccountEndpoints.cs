@@ -13,7 +13,7 @@ internal static class AccountEndpoints
     {
         var runloop = endpoints.MapGroup("/v1/accounts")
             .RequireAuthorization()
-            .AddEndpointFilter<ValidationFilter<RequestHeaders>>()
+            .AddEndpointFilterFactory(ValidationFilter<RequestHeaders>.PerEndpoint)
             .ProducesAccountErrors()
             .WithTags("Runloop");
         runloop.MapGet("/me", GetMeAsync)
@@ -22,7 +22,7 @@ internal static class AccountEndpoints
 
         var orbitKit = endpoints.MapGroup("/api")
             .RequireAuthorization()
-            .AddEndpointFilter<ValidationFilter<RequestHeaders>>()
+            .AddEndpointFilterFactory(ValidationFilter<RequestHeaders>.PerEndpoint)
             .ProducesAccountErrors()
             .WithTags("OrbitKit");
         orbitKit.MapGet("/account", GetAccountAsync)

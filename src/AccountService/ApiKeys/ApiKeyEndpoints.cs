@@ -25,18 +25,18 @@ internal static class ApiKeyEndpoints
             .WithTags("OrbitKit");
         keys.MapPost("", CreateAsync)
             .AddEndpointFilter<JsonBodyFilter>()
-            .AddEndpointFilter<ValidationFilter<CreateApiKeyHeaders>>()
-            .AddEndpointFilter<ValidationFilter<CreateApiKeyRequest>>()
+            .AddEndpointFilterFactory(ValidationFilter<CreateApiKeyHeaders>.PerEndpoint)
+            .AddEndpointFilterFactory(ValidationFilter<CreateApiKeyRequest>.PerEndpoint)
             .WithMetadata(new ProducesResponseTypeMetadata(StatusCodes.Status415UnsupportedMediaType, typeof(ErrorEnvelope), ["application/json"]))
             .WithMetadata(new ProducesResponseTypeMetadata(StatusCodes.Status422UnprocessableEntity, typeof(ErrorEnvelope), ["application/json"]))
             .WithName("CreateApiKey")
             .WithSummary("Make an API key; its secret is in this answer only. Idempotency-Key makes retries safe.");
         keys.MapGet("", ListAsync)
-            .AddEndpointFilter<ValidationFilter<RequestHeaders>>()
+            .AddEndpointFilterFactory(ValidationFilter<RequestHeaders>.PerEndpoint)
             .WithName("ListApiKeys")
             .WithSummary("The caller's active API keys, newest first, without secrets.");
         keys.MapDelete("/{id}", RevokeAsync)
-            .AddEndpointFilter<ValidationFilter<RequestHeaders>>()
+            .AddEndpointFilterFactory(ValidationFilter<RequestHeaders>.PerEndpoint)
             .WithName("RevokeApiKey")
             .WithSummary("Revoke one of the caller's API keys; it fails on every replica within 100 ms.");
         return keys;
