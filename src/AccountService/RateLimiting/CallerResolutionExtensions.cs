@@ -20,8 +20,8 @@ internal static class CallerResolutionExtensions
     /// This step is the pipeline's authentication, so the app is marked as having it: otherwise
     /// <see cref="WebApplication"/> puts the framework's authentication middleware in front of every request. That
     /// middleware authenticates nothing here (no default scheme, no remote-authentication handler), yet it costs every
-    /// request a scope of services, a handler cache and a scheme lookup. The mark is the one its own
-    /// <c>UseAuthentication</c> sets.
+    /// request a handler cache of its own (a scoped service), a feature and a scheme lookup. The mark is the one its
+    /// own <c>UseAuthentication</c> sets.
     /// </remarks>
     public static IApplicationBuilder UseCallerResolution(this IApplicationBuilder app)
     {
