@@ -1,4 +1,5 @@
 using System.Globalization;
+using AccountService.Accounts;
 using Microsoft.Extensions.Options;
 
 namespace AccountService.Errors;
@@ -74,8 +75,10 @@ internal sealed class ApiErrors(IOptions<ErrorOptions> options)
             headers.Connection = "close";
         }
 
-        // No RequestAborted: after a request timeout that token is cancelled, and the 503 must still be written.
-        return response.WriteAsJsonAsync(Envelope(code, message, details), CancellationToken.None);
+        // No RequestAborted: after a request timeout that token is cancelled, and the 503 must still be written. The
+        // context's own type information, so its generated writer is used (see AccountEndpoints).
+        return response.WriteAsJsonAsync(
+            Envelope(code, message, details), AccountJsonContext.Default.ErrorEnvelope, contentType: null, CancellationToken.None);
     }
 
     /// <summary>
