@@ -1,5 +1,4 @@
 using System.Globalization;
-using AccountService.Accounts;
 using Microsoft.Extensions.Options;
 
 namespace AccountService.Errors;
@@ -75,10 +74,9 @@ internal sealed class ApiErrors(IOptions<ErrorOptions> options)
             headers.Connection = "close";
         }
 
-        // No RequestAborted: after a request timeout that token is cancelled, and the 503 must still be written. The
-        // context's own type information, so its generated writer is used (see AccountEndpoints).
+        // No RequestAborted: after a request timeout that token is cancelled, and the 503 must still be written.
         return response.WriteAsJsonAsync(
-            Envelope(code, message, details), AccountJsonContext.Default.ErrorEnvelope, contentType: null, CancellationToken.None);
+            Envelope(code, message, details), ErrorJsonContext.Default.ErrorEnvelope, contentType: null, CancellationToken.None);
     }
 
     /// <summary>
