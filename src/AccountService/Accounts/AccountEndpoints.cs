@@ -91,7 +91,7 @@ internal static class AccountEndpoints
         }
 
         // With the context's own type information: its generated writer serves every response. Resolved through the
-        // app's JSON options, the same type is written by the reflection-style converters instead.
+        // app's JSON options, the same type is written by the serializer's general, metadata-driven converters instead.
         return TypedResults.Json(AccountMapping.ToOrbitKit(account, card.Card), AccountJsonContext.Default.OrbitKitAccountResponse);
     }
 }
