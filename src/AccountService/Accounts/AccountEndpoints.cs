@@ -26,7 +26,6 @@ internal static class AccountEndpoints
             .ProducesAccountErrors()
             .WithTags("OrbitKit");
         orbitKit.MapGet("/account", GetAccountAsync)
-            .Produces<OrbitKitAccountResponse>()
             .WithMetadata(new ProducesResponseTypeMetadata(StatusCodes.Status403Forbidden, typeof(ErrorEnvelope), ["application/json"]))
             .WithName("GetAccount")
             .WithSummary("The caller's payment method and per-app subscriptions (OrbitKit).");
@@ -65,7 +64,7 @@ internal static class AccountEndpoints
             AccountJsonContext.Default.RunloopAccountResponse);
     }
 
-    private static async Task<Results<JsonHttpResult<OrbitKitAccountResponse>, ErrorResult>> GetAccountAsync(
+    private static async Task<Results<Ok<OrbitKitAccountResponse>, ErrorResult>> GetAccountAsync(
         [AsParameters] RequestHeaders headers,
         HttpContext context,
         IBillingLookup billing,
@@ -90,8 +89,6 @@ internal static class AccountEndpoints
             return errors.Unavailable(ErrorCodes.PaymentError, "The payment provider is unavailable. Try again shortly.");
         }
 
-        // With the context's own type information: its generated writer serves every response. Resolved through the
-        // app's JSON options, the same type is written by the serializer's general, metadata-driven converters instead.
-        return TypedResults.Json(AccountMapping.ToOrbitKit(account, card.Card), AccountJsonContext.Default.OrbitKitAccountResponse);
+        return TypedResults.Ok(AccountMapping.ToOrbitKit(account, card.Card));
     }
 }

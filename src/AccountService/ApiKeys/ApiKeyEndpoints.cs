@@ -33,7 +33,6 @@ internal static class ApiKeyEndpoints
             .WithSummary("Make an API key; its secret is in this answer only. Idempotency-Key makes retries safe.");
         keys.MapGet("", ListAsync)
             .AddEndpointFilterFactory(ValidationFilter<RequestHeaders>.PerEndpoint)
-            .Produces<ApiKeyListResponse>()
             .WithName("ListApiKeys")
             .WithSummary("The caller's active API keys, newest first, without secrets.");
         keys.MapDelete("/{id}", RevokeAsync)
@@ -97,7 +96,7 @@ internal static class ApiKeyEndpoints
         }
     }
 
-    private static async Task<Results<JsonHttpResult<ApiKeyListResponse>, ErrorResult>> ListAsync(
+    private static async Task<Results<Ok<ApiKeyListResponse>, ErrorResult>> ListAsync(
         [AsParameters] RequestHeaders headers,
         HttpContext context,
         ApiKeyService keys,
@@ -110,7 +109,7 @@ internal static class ApiKeyEndpoints
         }
 
         var active = await keys.ListAsync(account.Id, includeRevoked: false, ct);
-        return TypedResults.Json(new ApiKeyListResponse([.. active.Select(ApiKeyResponse.From)]), ApiKeyJsonContext.Default.ApiKeyListResponse);
+        return TypedResults.Ok(new ApiKeyListResponse([.. active.Select(ApiKeyResponse.From)]));
     }
 
     private static async Task<Results<NoContent, ErrorResult>> RevokeAsync(

@@ -75,8 +75,7 @@ internal sealed class ApiErrors(IOptions<ErrorOptions> options)
         }
 
         // No RequestAborted: after a request timeout that token is cancelled, and the 503 must still be written.
-        return response.WriteAsJsonAsync(
-            Envelope(code, message, details), ErrorJsonContext.Default.ErrorEnvelope, contentType: null, CancellationToken.None);
+        return response.WriteAsJsonAsync(Envelope(code, message, details), CancellationToken.None);
     }
 
     /// <summary>

@@ -3,10 +3,7 @@ using System.Text.Json.Serialization;
 
 namespace AccountService.Errors;
 
-/// <summary>
-/// Source-generated serialization of the error envelope, which <see cref="ApiErrors"/> writes with this context's own
-/// type information: its generated writer serves every failure.
-/// </summary>
+/// <summary>Source-generated serialization of the error envelope: no reflection when a failure is written.</summary>
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web, DefaultIgnoreCondition = JsonIgnoreCondition.Never)]
 [JsonSerializable(typeof(ErrorEnvelope))]
 internal sealed partial class ErrorJsonContext : JsonSerializerContext;

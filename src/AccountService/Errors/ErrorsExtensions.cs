@@ -1,5 +1,6 @@
 using AccountService.Errors;
 using FluentValidation;
+using Microsoft.AspNetCore.Http.Json;
 
 namespace Microsoft.Extensions.DependencyInjection;
 
@@ -19,6 +20,16 @@ internal static class ErrorsExtensions
         // Binding failures reach GlobalExceptionHandler as BadHttpRequestException instead of bare 400s
         // (no AddProblemDetails: it would write ProblemDetails bodies past the envelope).
         builder.Services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
+
+        // The app's JSON options write every body (each area adds its source-generated context). ASP.NET Core sets
+        // their encoder to JavaScriptEncoder.Default, which no generated context names, and that alone makes the
+        // serializer write every body with its general, metadata-driven converters instead of the contexts' generated
+        // writers. Unset, the encoder is the same default: the same bytes, from the generated writers.
+        builder.Services.Configure<JsonOptions>(options =>
+        {
+            options.SerializerOptions.Encoder = null;
+            options.SerializerOptions.TypeInfoResolverChain.Insert(0, ErrorJsonContext.Default);
+        });
         return builder;
     }
 }
