@@ -40,7 +40,13 @@ internal static class TelemetryExtensions
                     .AddMeter("Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Server.Kestrel", "Microsoft.AspNetCore.Diagnostics")
                     .AddView("http.server.active_requests", MetricStreamConfiguration.Drop)
                     .AddHttpClientInstrumentation()
+                    // Npgsql's pool gauges and its command-duration histogram; not its counters that every command
+                    // updates several times over (commands executing, bytes read, bytes written), which no dashboard
+                    // or alert reads.
                     .AddMeter("Npgsql")
+                    .AddView("db.client.operation.npgsql.executing", MetricStreamConfiguration.Drop)
+                    .AddView("db.client.operation.npgsql.bytes_read", MetricStreamConfiguration.Drop)
+                    .AddView("db.client.operation.npgsql.bytes_written", MetricStreamConfiguration.Drop)
                     .AddMeter("System.Runtime")
                     .AddMeter(ServiceMetrics.MeterName);
                 if (otlp)

@@ -41,6 +41,12 @@ public sealed class MetricsTests(PostgresFixture database) : IntegrationTest(dat
         Assert.Equal(1, Value(text, "accountservice_change_listener_up"));
         Assert.Equal(0, Value(text, "accountservice_stripe_breaker_open"));
         Assert.Contains(Samples(text), s => s.Labels.Contains("otel_scope_name=\"Npgsql\"", StringComparison.Ordinal));
+
+        // Npgsql's command durations and pool gauges, not the counters every command would update several times.
+        Assert.Contains("# TYPE db_client_operation_duration_seconds histogram", text, StringComparison.Ordinal);
+        Assert.Contains("# TYPE db_client_connection_count gauge", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("db_client_operation_npgsql_executing", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("db_client_operation_npgsql_bytes_", text, StringComparison.Ordinal);
         Assert.Contains("dotnet_gc_pause_time_seconds_total", text, StringComparison.Ordinal);
 
         // Without Redis there is nothing to report about sharing budgets.
