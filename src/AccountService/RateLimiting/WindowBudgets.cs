@@ -1,13 +1,20 @@
-using System.Collections.Concurrent;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using AccountService.Redis;
 using StackExchange.Redis;
 
 namespace AccountService.RateLimiting;
 
 /// <summary>
-/// Every partition's budget (an account's, a client IP's) in the current window, in one table: one entry per partition
-/// seen in the window, forgotten once the window has passed (one sweep a window, off the request path). Windows are
-/// aligned to the clock, every minute on the minute, so each answer can say what remains and when the window resets.
+/// Every partition's budget (an account's, a client IP's) in the current window: one entry per partition seen in the
+/// window, forgotten once the window has passed (one sweep a window, off the request path). Windows are aligned to the
+/// clock, every minute on the minute, so each answer can say what remains and when the window resets.
+/// <para>
+/// The entries are plain values in tables that keep their room from one window to the next (<see cref="StripeCount"/>
+/// of them, each under its own lock), not an object per partition: with a hundred thousand callers a minute, a new
+/// object for each of them every minute would be that many more for the garbage collector to trace, promote and
+/// free.
+/// </para>
 /// <para>
 /// With Redis, every replica spends from one budget without a round trip per request: a replica reserves a slice of
 /// the partition's budget in one atomic step and admits requests from it in memory. A slice is a sixteenth of what is
@@ -37,11 +44,29 @@ internal sealed class WindowBudgets(SharedRedis redis, TimeProvider time)
     // A counter outlives its window a little, for replicas whose clocks run a little behind.
     private static readonly long RedisTtlMilliseconds = (long)(RateLimitOptions.Window + TimeSpan.FromSeconds(10)).TotalMilliseconds;
 
-    private readonly ConcurrentDictionary<BudgetPartition, Budget> _budgets = new();
+    // Tables the partitions are spread over by their hash; a request holds one table's lock for a few steps.
+    private const int StripeCount = 64;
+
+    private readonly Stripe[] _stripes = [.. Enumerable.Range(0, StripeCount).Select(_ => new Stripe())];
     private long _sweptWindow = -1;
 
     /// <summary>Partitions held now: those seen in the current window, and in the last until it is swept.</summary>
-    public int Count => _budgets.Count;
+    public int Count
+    {
+        get
+        {
+            var count = 0;
+            foreach (var stripe in _stripes)
+            {
+                lock (stripe.Gate)
+                {
+                    count += stripe.Budgets.Count;
+                }
+            }
+
+            return count;
+        }
+    }
 
     /// <summary>One request from the partition's budget in the current window.</summary>
     public async ValueTask<WindowLease> AcquireAsync(BudgetPartition partition, int limit)
@@ -50,41 +75,32 @@ internal sealed class WindowBudgets(SharedRedis redis, TimeProvider time)
         var window = now / WindowTicks;
         SweepOnce(window);
 
-        Budget budget;
-        while (true)
+        var stripe = StripeOf(partition);
+        long wanted;
+        lock (stripe.Gate)
         {
-            budget = _budgets.GetOrAdd(partition, static (_, window) => new Budget(window), window);
-            lock (budget)
+            ref var budget = ref stripe.Enter(partition, window);
+            if (budget.TryTakeReserved())
             {
-                if (budget.Retired)
-                {
-                    // Swept between the lookup and the lock: its successor in the table counts from now on.
-                    continue;
-                }
-
-                budget.Enter(window);
-                if (budget.TryTakeReserved())
-                {
-                    return budget.Lease(true, limit, now);
-                }
-
-                if (budget.Spent)
-                {
-                    return budget.Lease(false, limit, now);
-                }
+                return budget.Lease(true, limit, now);
             }
 
-            break;
+            if (budget.Spent)
+            {
+                return budget.Lease(false, limit, now);
+            }
+
+            wanted = Math.Max(1, (limit - budget.Reserved) / SliceDivisor);
         }
 
-        if (redis.Database is { } db && await ReserveAsync(db, partition, budget, limit, window, now) is { } shared)
+        if (redis.Database is { } db && await ReserveAsync(db, partition, stripe, wanted, limit, window, now) is { } shared)
         {
             return shared;
         }
 
-        lock (budget)
+        lock (stripe.Gate)
         {
-            budget.Enter(window);
+            ref var budget = ref stripe.Enter(partition, window);
             return budget.Lease(budget.TryTakeLocal(limit), limit, now);
         }
     }
@@ -96,26 +112,25 @@ internal sealed class WindowBudgets(SharedRedis redis, TimeProvider time)
     public async ValueTask<bool> IsSpentAsync(BudgetPartition partition, int limit)
     {
         var window = time.GetUtcNow().UtcTicks / WindowTicks;
-        Budget? budget = null;
-        if (_budgets.TryGetValue(partition, out var held))
+        var stripe = StripeOf(partition);
+        var held = false;
+        lock (stripe.Gate)
         {
-            lock (held)
+            ref var budget = ref CollectionsMarshal.GetValueRefOrNullRef(stripe.Budgets, partition);
+            if (!Unsafe.IsNullRef(ref budget))
             {
-                if (!held.Retired)
+                budget.Enter(window);
+                if (budget.Spent)
                 {
-                    held.Enter(window);
-                    if (held.Spent)
-                    {
-                        return true;
-                    }
-
-                    if (held.Unused > 0)
-                    {
-                        return false;
-                    }
-
-                    budget = held;
+                    return true;
                 }
+
+                if (budget.Unused > 0)
+                {
+                    return false;
+                }
+
+                held = true;
             }
         }
 
@@ -132,30 +147,25 @@ internal sealed class WindowBudgets(SharedRedis redis, TimeProvider time)
             }
         }
 
-        if (budget is null)
+        if (!held)
         {
             return false;
         }
 
-        lock (budget)
+        lock (stripe.Gate)
         {
-            return budget.Used >= limit;
+            ref var budget = ref CollectionsMarshal.GetValueRefOrNullRef(stripe.Budgets, partition);
+            return !Unsafe.IsNullRef(ref budget) && budget.Used >= limit;
         }
     }
 
     /// <summary>
-    /// Reserves a slice of the shared budget in Redis and takes one request from it; null when Redis is not to be used
-    /// now.
+    /// Reserves <paramref name="wanted"/> requests of the shared budget in Redis and takes one request from them; null
+    /// when Redis is not to be used now.
     /// </summary>
     private async ValueTask<WindowLease?> ReserveAsync(
-        IDatabase db, BudgetPartition partition, Budget budget, int limit, long window, long nowTicks)
+        IDatabase db, BudgetPartition partition, Stripe stripe, long wanted, int limit, long window, long nowTicks)
     {
-        long wanted;
-        lock (budget)
-        {
-            wanted = Math.Max(1, (limit - budget.Reserved) / SliceDivisor);
-        }
-
         RedisResult[] result;
         try
         {
@@ -168,9 +178,9 @@ internal sealed class WindowBudgets(SharedRedis redis, TimeProvider time)
             return null;
         }
 
-        lock (budget)
+        lock (stripe.Gate)
         {
-            budget.Enter(window);
+            ref var budget = ref stripe.Enter(partition, window);
             return budget.Lease(budget.AddReserved(window, (long)result[0], (long)result[1]), limit, nowTicks);
         }
     }
@@ -186,30 +196,63 @@ internal sealed class WindowBudgets(SharedRedis redis, TimeProvider time)
 
     private void Forget(long currentWindow)
     {
-        foreach (var (partition, budget) in _budgets)
+        foreach (var stripe in _stripes)
         {
-            lock (budget)
+            lock (stripe.Gate)
             {
-                if (budget.Window >= currentWindow)
-                {
-                    continue;
-                }
-
-                // Under the budget's lock, so that no request counts in it once it is out of the table.
-                budget.Retired = true;
+                stripe.Forget(currentWindow);
             }
-
-            _budgets.TryRemove(new KeyValuePair<BudgetPartition, Budget>(partition, budget));
         }
     }
+
+    private Stripe StripeOf(BudgetPartition partition) => _stripes[(uint)partition.GetHashCode() % StripeCount];
 
     private static RedisKey RedisKey(BudgetPartition partition, long window) =>
         $"ratelimit:{partition.Kind}:{partition.Id}:{window}";
 
-    /// <summary>One partition's window on this replica. Guarded by its own lock.</summary>
-    private sealed class Budget(long window)
+    /// <summary>One table of budgets, guarded by <see cref="Gate"/>; a budget is reached by reference, in place.</summary>
+    private sealed class Stripe
     {
-        public long Window { get; private set; } = window;
+        public Lock Gate { get; } = new();
+
+        public Dictionary<BudgetPartition, Budget> Budgets { get; } = [];
+
+        /// <summary>The partition's budget, moved to <paramref name="window"/> (added if it is not held).</summary>
+        public ref Budget Enter(BudgetPartition partition, long window)
+        {
+            ref var budget = ref CollectionsMarshal.GetValueRefOrAddDefault(Budgets, partition, out _);
+            budget.Enter(window);
+            return ref budget;
+        }
+
+        /// <summary>
+        /// Drops the budgets of windows before <paramref name="currentWindow"/>. The table keeps its room for the next
+        /// window's partitions, unless it is now mostly empty (after a burst of callers that has passed).
+        /// </summary>
+        public void Forget(long currentWindow)
+        {
+            foreach (var (partition, budget) in Budgets)
+            {
+                if (budget.Window < currentWindow)
+                {
+                    Budgets.Remove(partition);
+                }
+            }
+
+            if (Budgets.Count < Budgets.Capacity / 4)
+            {
+                Budgets.TrimExcess();
+            }
+        }
+    }
+
+    /// <summary>
+    /// One partition's window on this replica, held in its table by value and changed in place under the table's lock.
+    /// A new entry (all zero) takes the window its first request enters.
+    /// </summary>
+    private struct Budget
+    {
+        public long Window { get; private set; }
 
         /// <summary>Requests admitted while counting on this replica alone.</summary>
         public int Used { get; private set; }
@@ -222,9 +265,6 @@ internal sealed class WindowBudgets(SharedRedis redis, TimeProvider time)
 
         /// <summary>Redis refused a reservation: nothing is left in this window.</summary>
         public bool Spent { get; private set; }
-
-        /// <summary>Out of the table (its window has passed): a request that finds it looks again.</summary>
-        public bool Retired { get; set; }
 
         // Whether the last request was answered from the shared budget. What is left for this replica's callers is then
         // the unreserved part of the budget as last seen plus its own slice; else what this replica has not admitted.
@@ -286,7 +326,7 @@ internal sealed class WindowBudgets(SharedRedis redis, TimeProvider time)
             return TryTakeReserved();
         }
 
-        public WindowLease Lease(bool acquired, int limit, long nowTicks)
+        public readonly WindowLease Lease(bool acquired, int limit, long nowTicks)
         {
             var remaining = Spent ? 0 : _shared ? (int)Math.Max(0, limit - Reserved + Unused) : limit - Used;
             var resetsIn = TimeSpan.FromTicks(Math.Max(0, ((Window + 1) * WindowTicks) - nowTicks));
