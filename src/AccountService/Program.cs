@@ -13,8 +13,8 @@ builder.AddServerDefaults();    // Kestrel limits, forwarded headers from known 
 builder.AddErrorEnvelope();     // one {"error":{…}} body for every failure; request validators
 builder.AddAccountData();       // one PostgreSQL pool for EF Core and the caller reads; readiness check
 builder.AddAccountAuth();       // Bearer: OrbitKit API keys and JWTs end in the same principal
+builder.AddSharedRedis();       // optional Redis (ConnectionStrings:Redis): budgets and cards shared by replicas; up before the listener
 builder.AddCallers();           // known callers from memory, kept current by the database's change notifications
-builder.AddSharedRedis();       // optional Redis (ConnectionStrings:Redis): budgets and cards shared by replicas
 builder.AddAccountRateLimits(); // per account, or per IP without a valid credential; IETF RateLimit headers
 builder.AddBilling();           // Stripe card lookup: per-customer cache, breaker and time budget, last known cards
 builder.AddAccounts();          // source-generated JSON of the account endpoints

@@ -1,9 +1,12 @@
 using System.Net;
 using System.Text.Json.Nodes;
 using AccountService.Billing;
+using AccountService.Callers;
+using AccountService.Redis;
 using AccountService.Tests.Auth;
 using AccountService.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 
 namespace AccountService.Tests.Billing;
 
@@ -54,6 +57,24 @@ public sealed class SharedCardCacheTests(PostgresFixture database) : Integration
 
         Assert.Equal("pm_amex", await CardAsync(clientB, key));
         Assert.Equal("pm_amex", await CardAsync(clientA, key));
+    }
+
+    [Fact]
+    public async Task RedisIsConnectedBeforeTheChangeListenerDropsSharedCardsThroughIt()
+    {
+        await using var stripe = await StripeStub.StartAsync();
+        await using var redis = await RedisServer.StartAsync();
+        await using var replica = Replica(stripe, redis);
+        await replica.ListeningAsync();
+
+        // Hosted services start in this order. The listener's first connection drops the shared cards (they may have
+        // changed while this replica was not listening) through Redis, which must be connected by then, however
+        // quickly the database answers.
+        var started = replica.Services.GetServices<IHostedService>().ToList();
+        var redisAt = started.FindIndex(service => service is SharedRedis);
+        var listenerAt = started.FindIndex(service => service is ChangeListener);
+        Assert.True(redisAt >= 0 && redisAt < listenerAt, $"Redis starts at {redisAt}, the change listener at {listenerAt}");
+        Assert.DoesNotContain(replica.Logs, line => line.Contains("Could not drop a cached card", StringComparison.Ordinal));
     }
 
     [Fact]
