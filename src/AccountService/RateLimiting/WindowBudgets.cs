@@ -76,6 +76,7 @@ internal sealed class WindowBudgets(SharedRedis redis, TimeProvider time)
         SweepOnce(window);
 
         var stripe = StripeOf(partition);
+        var db = redis.Database;
         long wanted;
         lock (stripe.Gate)
         {
@@ -90,14 +91,21 @@ internal sealed class WindowBudgets(SharedRedis redis, TimeProvider time)
                 return budget.Lease(false, limit, now);
             }
 
+            if (db is null)
+            {
+                // Counted on this replica alone: decided here, under the lock already held.
+                return budget.Lease(budget.TryTakeLocal(limit), limit, now);
+            }
+
             wanted = Math.Max(1, (limit - budget.Reserved) / SliceDivisor);
         }
 
-        if (redis.Database is { } db && await ReserveAsync(db, partition, stripe, wanted, limit, window, now) is { } shared)
+        if (await ReserveAsync(db, partition, stripe, wanted, limit, window, now) is { } shared)
         {
             return shared;
         }
 
+        // Redis failed just now: this replica counts alone.
         lock (stripe.Gate)
         {
             ref var budget = ref stripe.Enter(partition, window);
