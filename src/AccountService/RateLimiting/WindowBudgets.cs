@@ -20,8 +20,10 @@ namespace AccountService.RateLimiting;
 /// the partition's budget in one atomic step and admits requests from it in memory. A slice is a sixteenth of what is
 /// still unreserved, so slices shrink as the budget runs down and the last requests of a window are reserved one at a
 /// time: however the replicas interleave, no more than the limit is ever admitted, and near the limit every decision
-/// is exact. What a replica reserved but has not used when the window ends is not admitted anywhere. While Redis is
-/// not to be used, the replica counts the partition's budget on its own.
+/// is exact. What a replica reserved but has not used when the window ends is not admitted anywhere. Reservations go
+/// to Redis together, many partitions to a round trip (<see cref="SharedReservations"/>): with many callers, each
+/// one's first request in a window reserves. While Redis is not to be used, the replica counts the partition's budget
+/// on its own.
 /// </para>
 /// </summary>
 internal sealed class WindowBudgets(SharedRedis redis, TimeProvider time)
@@ -29,24 +31,12 @@ internal sealed class WindowBudgets(SharedRedis redis, TimeProvider time)
     /// <summary>Each reservation takes this fraction (1/n) of what is still unreserved in the window, at least one.</summary>
     internal const int SliceDivisor = 16;
 
-    // KEYS[1] the window's counter of reserved requests; ARGV: wanted, limit, ttl (ms). Returns {granted, reserved}.
-    private const string Reserve = """
-        local reserved = tonumber(redis.call('GET', KEYS[1]) or '0')
-        local grant = math.min(tonumber(ARGV[1]), tonumber(ARGV[2]) - reserved)
-        if grant <= 0 then return {0, reserved} end
-        reserved = redis.call('INCRBY', KEYS[1], grant)
-        if reserved == grant then redis.call('PEXPIRE', KEYS[1], ARGV[3]) end
-        return {grant, reserved}
-        """;
-
     private static readonly long WindowTicks = RateLimitOptions.Window.Ticks;
-
-    // A counter outlives its window a little, for replicas whose clocks run a little behind.
-    private static readonly long RedisTtlMilliseconds = (long)(RateLimitOptions.Window + TimeSpan.FromSeconds(10)).TotalMilliseconds;
 
     // Tables the partitions are spread over by their hash; a request holds one table's lock for a few steps.
     private const int StripeCount = 64;
 
+    private readonly SharedReservations _reservations = new(redis);
     private readonly Stripe[] _stripes = [.. Enumerable.Range(0, StripeCount).Select(_ => new Stripe())];
     private long _sweptWindow = -1;
 
@@ -76,7 +66,7 @@ internal sealed class WindowBudgets(SharedRedis redis, TimeProvider time)
         SweepOnce(window);
 
         var stripe = StripeOf(partition);
-        var db = redis.Database;
+        var shared = redis.Database is not null;
         long wanted;
         lock (stripe.Gate)
         {
@@ -91,7 +81,7 @@ internal sealed class WindowBudgets(SharedRedis redis, TimeProvider time)
                 return budget.Lease(false, limit, now);
             }
 
-            if (db is null)
+            if (!shared)
             {
                 // Counted on this replica alone: decided here, under the lock already held.
                 return budget.Lease(budget.TryTakeLocal(limit), limit, now);
@@ -100,9 +90,9 @@ internal sealed class WindowBudgets(SharedRedis redis, TimeProvider time)
             wanted = Math.Max(1, (limit - budget.Reserved) / SliceDivisor);
         }
 
-        if (await ReserveAsync(db, partition, stripe, wanted, limit, window, now) is { } shared)
+        if (await ReserveAsync(partition, stripe, wanted, limit, window, now) is { } reserved)
         {
-            return shared;
+            return reserved;
         }
 
         // Redis failed just now: this replica counts alone.
@@ -172,24 +162,17 @@ internal sealed class WindowBudgets(SharedRedis redis, TimeProvider time)
     /// when Redis is not to be used now.
     /// </summary>
     private async ValueTask<WindowLease?> ReserveAsync(
-        IDatabase db, BudgetPartition partition, Stripe stripe, long wanted, int limit, long window, long nowTicks)
+        BudgetPartition partition, Stripe stripe, long wanted, int limit, long window, long nowTicks)
     {
-        RedisResult[] result;
-        try
+        if (await _reservations.ReserveAsync(RedisKey(partition, window), wanted, limit) is not { } reservation)
         {
-            result = (RedisResult[])(await db.ScriptEvaluateAsync(
-                Reserve, [RedisKey(partition, window)], [wanted, limit, RedisTtlMilliseconds]))!;
-        }
-        catch (Exception ex) when (ex is RedisException or TimeoutException)
-        {
-            redis.Failed(ex);
             return null;
         }
 
         lock (stripe.Gate)
         {
             ref var budget = ref stripe.Enter(partition, window);
-            return budget.Lease(budget.AddReserved(window, (long)result[0], (long)result[1]), limit, nowTicks);
+            return budget.Lease(budget.AddReserved(window, reservation.Granted, reservation.Reserved), limit, nowTicks);
         }
     }
 

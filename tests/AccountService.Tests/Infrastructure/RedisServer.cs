@@ -58,6 +58,15 @@ internal sealed class RedisServer : IAsyncDisposable
             "redis-server answers PING");
     }
 
+    /// <summary>Scripts the server has run so far (<c>EVAL</c> and <c>EVALSHA</c>), by its <c>INFO commandstats</c>.</summary>
+    public async Task<long> ScriptsRunAsync()
+    {
+        await using var admin = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync(ConnectionString + ",allowAdmin=true");
+        return (await admin.GetServer(admin.GetEndPoints().Single()).InfoAsync("commandstats")).SelectMany(g => g)
+            .Where(p => p.Key is "cmdstat_eval" or "cmdstat_evalsha")
+            .Sum(p => long.Parse(p.Value.Split(',')[0]["calls=".Length..], CultureInfo.InvariantCulture));
+    }
+
     /// <summary>Kills the server: clients see their connection drop, as when Redis dies.</summary>
     public async Task StopAsync()
     {

@@ -150,6 +150,37 @@ public sealed class SharedBudgetTests(PostgresFixture database) : IntegrationTes
     }
 
     [Fact]
+    public async Task TheFirstRequestsOfAWindowFromManyAccountsShareRedisRoundTrips()
+    {
+        const int accounts = 200;
+        var keys = new List<string>();
+        for (var i = 0; i < accounts; i++)
+        {
+            await SeedAccountAsync($"acc_{i}");
+            keys.Add(await SeedKeyAsync($"acc_{i}"));
+        }
+
+        await using var redis = await RedisServer.StartAsync();
+        var (a, client) = Replica(redis, limit: 300);
+        await using var _ = a;
+        foreach (var key in keys)
+        {
+            Assert.Equal("\"default\";r=299;t=50", await RemainingAsync(client, key));
+        }
+
+        // A new window: every account's first request in it reserves a slice.
+        _clock.Advance(TimeSpan.FromMinutes(1));
+        var scriptsBefore = await redis.ScriptsRunAsync();
+        var remaining = new System.Collections.Concurrent.ConcurrentBag<string>();
+        await Parallel.ForEachAsync(keys, new ParallelOptions { MaxDegreeOfParallelism = 32 }, async (key, ct) =>
+            remaining.Add(await RemainingAsync(client, key)));
+        var scripts = await redis.ScriptsRunAsync() - scriptsBefore;
+
+        Assert.All(remaining, r => Assert.Equal("\"default\";r=299;t=50", r));
+        Assert.True(scripts <= accounts / 2, $"{scripts} reservation scripts for {accounts} accounts' first requests");
+    }
+
+    [Fact]
     public async Task WithRedisDownEachReplicaKeepsAnsweringOnItsOwnBudgetAndSharesAgainWhenItIsBack()
     {
         await SeedAccountAsync("acc_1");

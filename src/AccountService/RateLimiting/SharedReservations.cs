@@ -1,0 +1,142 @@
+using AccountService.Redis;
+using StackExchange.Redis;
+
+namespace AccountService.RateLimiting;
+
+/// <summary>
+/// Reserves slices of shared budgets in Redis for <see cref="WindowBudgets"/>, many partitions to a round trip. A
+/// reservation asked for while none is in flight is sent at once; those asked for meanwhile wait for it and go together
+/// in the next one, at most <see cref="MaxBatch"/> to a script. With many callers, when each one's first request in a
+/// window needs a reservation, that is one round trip for many requests, not one each; alone, a reservation waits for
+/// nothing but its own round trip.
+/// </summary>
+internal sealed class SharedReservations(SharedRedis redis)
+{
+    /// <summary>Partitions reserved by one script at most: Redis runs a script alone, so a batch is kept short.</summary>
+    internal const int MaxBatch = 64;
+
+    // A counter outlives its window a little, for replicas whose clocks run a little behind.
+    private static readonly long TtlMilliseconds = (long)(RateLimitOptions.Window + TimeSpan.FromSeconds(10)).TotalMilliseconds;
+
+    // KEYS: each partition's counter of reserved requests in its window. ARGV[1]: the counters' ttl (ms); then, for
+    // each key in turn, the requests wanted and the limit. Returns, for each key in turn, what was granted and what is
+    // then reserved in all. What would go past the limit is handed back at once, so nothing over it stays reserved.
+    private const string Reserve = """
+        local out = {}
+        for i, key in ipairs(KEYS) do
+          local wanted = tonumber(ARGV[2 * i])
+          local limit = tonumber(ARGV[2 * i + 1])
+          local reserved = wanted
+          if not redis.call('SET', key, wanted, 'PX', ARGV[1], 'NX') then reserved = redis.call('INCRBY', key, wanted) end
+          if reserved > limit then
+            local back = math.min(reserved - limit, wanted)
+            reserved = redis.call('DECRBY', key, back)
+            wanted = wanted - back
+          end
+          out[2 * i - 1] = wanted
+          out[2 * i] = reserved
+        end
+        return out
+        """;
+
+    private readonly Lock _gate = new();
+    private List<Pending> _queued = [];
+    private bool _sending;
+
+    /// <summary>
+    /// Reserves up to <paramref name="wanted"/> requests of <paramref name="limit"/> under <paramref name="counter"/>;
+    /// null when Redis is not to be used now (the caller then counts on its own).
+    /// </summary>
+    public Task<Reservation?> ReserveAsync(RedisKey counter, long wanted, int limit)
+    {
+        var pending = new Pending(counter, wanted, limit);
+        bool send;
+        lock (_gate)
+        {
+            _queued.Add(pending);
+            send = !_sending;
+            _sending = true;
+        }
+
+        if (send)
+        {
+            _ = SendAsync();
+        }
+
+        return pending.Result.Task;
+    }
+
+    /// <summary>Sends what is queued, batch after batch, until nothing is.</summary>
+    private async Task SendAsync()
+    {
+        while (true)
+        {
+            List<Pending> batch;
+            lock (_gate)
+            {
+                if (_queued.Count == 0)
+                {
+                    _sending = false;
+                    return;
+                }
+
+                batch = _queued;
+                _queued = [];
+            }
+
+            var sends = new List<Task>((batch.Count + MaxBatch - 1) / MaxBatch);
+            for (var start = 0; start < batch.Count; start += MaxBatch)
+            {
+                sends.Add(SendAsync(batch.GetRange(start, Math.Min(MaxBatch, batch.Count - start))));
+            }
+
+            await Task.WhenAll(sends);
+        }
+    }
+
+    private async Task SendAsync(List<Pending> batch)
+    {
+        if (redis.Database is not { } db)
+        {
+            batch.ForEach(pending => pending.Result.TrySetResult(null));
+            return;
+        }
+
+        var keys = new RedisKey[batch.Count];
+        var values = new RedisValue[1 + (2 * batch.Count)];
+        values[0] = TtlMilliseconds;
+        for (var i = 0; i < batch.Count; i++)
+        {
+            keys[i] = batch[i].Counter;
+            values[1 + (2 * i)] = batch[i].Wanted;
+            values[2 + (2 * i)] = batch[i].Limit;
+        }
+
+        try
+        {
+            var result = (RedisResult[])(await db.ScriptEvaluateAsync(Reserve, keys, values))!;
+            for (var i = 0; i < batch.Count; i++)
+            {
+                batch[i].Result.TrySetResult(new Reservation((long)result[2 * i], (long)result[(2 * i) + 1]));
+            }
+        }
+        catch (Exception ex) when (ex is RedisException or TimeoutException)
+        {
+            redis.Failed(ex);
+            batch.ForEach(pending => pending.Result.TrySetResult(null));
+        }
+        catch (Exception ex)
+        {
+            batch.ForEach(pending => pending.Result.TrySetException(ex));
+        }
+    }
+
+    private sealed record Pending(RedisKey Counter, long Wanted, int Limit)
+    {
+        // Completed off the sending loop: a request goes on on a thread of its own, not one after another on this one.
+        public TaskCompletionSource<Reservation?> Result { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
+}
+
+/// <summary>What one reservation got: <see cref="Granted"/> requests, and <see cref="Reserved"/> in all then.</summary>
+internal readonly record struct Reservation(long Granted, long Reserved);
