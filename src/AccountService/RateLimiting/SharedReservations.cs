@@ -4,11 +4,11 @@ using StackExchange.Redis;
 namespace AccountService.RateLimiting;
 
 /// <summary>
-/// Reserves slices of shared budgets in Redis for <see cref="WindowBudgets"/>, many partitions to a round trip. A
-/// reservation asked for while none is in flight is sent at once; those asked for meanwhile wait for it and go together
-/// in the next one, at most <see cref="MaxBatch"/> to a script. With many callers, when each one's first request in a
-/// window needs a reservation, that is one round trip for many requests, not one each; alone, a reservation waits for
-/// nothing but its own round trip.
+/// Reserves slices of shared budgets in Redis for <see cref="WindowBudgets"/>, and reads what is reserved, many
+/// partitions to a round trip. A request asked for while none is in flight is sent at once; those asked for meanwhile
+/// wait for it and go together in the next one, at most <see cref="MaxBatch"/> to a script. With many callers, when
+/// each one's first request in a window needs a reservation, that is one round trip for many requests, not one each;
+/// alone, a request waits for nothing but its own round trip.
 /// </summary>
 internal sealed class SharedReservations(SharedRedis redis)
 {
@@ -19,19 +19,24 @@ internal sealed class SharedReservations(SharedRedis redis)
     private static readonly long TtlMilliseconds = (long)(RateLimitOptions.Window + TimeSpan.FromSeconds(10)).TotalMilliseconds;
 
     // KEYS: each partition's counter of reserved requests in its window. ARGV[1]: the counters' ttl (ms); then, for
-    // each key in turn, the requests wanted and the limit. Returns, for each key in turn, what was granted and what is
-    // then reserved in all. What would go past the limit is handed back at once, so nothing over it stays reserved.
+    // each key in turn, the requests wanted (0 to read the counter only) and the limit. Returns, for each key in turn,
+    // what was granted and what is then reserved in all. What would go past the limit is handed back at once, so
+    // nothing over it stays reserved.
     private const string Reserve = """
         local out = {}
         for i, key in ipairs(KEYS) do
           local wanted = tonumber(ARGV[2 * i])
           local limit = tonumber(ARGV[2 * i + 1])
           local reserved = wanted
-          if not redis.call('SET', key, wanted, 'PX', ARGV[1], 'NX') then reserved = redis.call('INCRBY', key, wanted) end
-          if reserved > limit then
-            local back = math.min(reserved - limit, wanted)
-            reserved = redis.call('DECRBY', key, back)
-            wanted = wanted - back
+          if wanted == 0 then
+            reserved = tonumber(redis.call('GET', key) or '0')
+          elseif not redis.call('SET', key, wanted, 'PX', ARGV[1], 'NX') then
+            reserved = redis.call('INCRBY', key, wanted)
+            if reserved > limit then
+              local back = math.min(reserved - limit, wanted)
+              reserved = redis.call('DECRBY', key, back)
+              wanted = wanted - back
+            end
           end
           out[2 * i - 1] = wanted
           out[2 * i] = reserved
@@ -65,6 +70,10 @@ internal sealed class SharedReservations(SharedRedis redis)
 
         return pending.Result.Task;
     }
+
+    /// <summary>What is reserved under <paramref name="counter"/> in all; null when Redis is not to be used now.</summary>
+    public async Task<long?> ReadAsync(RedisKey counter) =>
+        (await ReserveAsync(counter, wanted: 0, limit: 0))?.Reserved;
 
     /// <summary>Sends what is queued, batch after batch, until nothing is.</summary>
     private async Task SendAsync()

@@ -105,7 +105,8 @@ internal sealed class WindowBudgets(SharedRedis redis, TimeProvider time)
 
     /// <summary>
     /// Whether the partition's budget is spent in the current window: on every replica while Redis is used (known
-    /// here once a reservation was refused, else one read), else on this replica. Nothing is added to the table.
+    /// here once a reservation was refused, else one read, sent with other requests' reads and reservations), else on
+    /// this replica. Nothing is added to the table.
     /// </summary>
     public async ValueTask<bool> IsSpentAsync(BudgetPartition partition, int limit)
     {
@@ -132,17 +133,9 @@ internal sealed class WindowBudgets(SharedRedis redis, TimeProvider time)
             }
         }
 
-        if (redis.Database is { } db)
+        if (redis.Database is not null && await _reservations.ReadAsync(RedisKey(partition, window)) is { } reserved)
         {
-            try
-            {
-                var value = await db.StringGetAsync(RedisKey(partition, window));
-                return !value.IsNull && (long)value >= limit;
-            }
-            catch (Exception ex) when (ex is RedisException or TimeoutException)
-            {
-                redis.Failed(ex);
-            }
+            return reserved >= limit;
         }
 
         if (!held)

@@ -55,6 +55,15 @@ public sealed class SharedReservationsTests
         Assert.Equal(30, (long)await admin.GetDatabase().StringGetAsync("ratelimit:account:acc_1:" + Window()));
         Assert.True(await replicas[0].IsSpentAsync(partition, 30));
         Assert.True(await replicas[1].IsSpentAsync(partition, 30));
+
+        // A replica that has not seen the partition reads the shared count, many reads to a round trip.
+        var third = new WindowBudgets(sharedA, _clock);
+        var before = await redis.ScriptsRunAsync();
+        var spent = await Task.WhenAll(
+            Enumerable.Range(0, 200).Select(i => third.IsSpentAsync(i == 0 ? partition : partition with { Id = $"other_{i}" }, 30).AsTask()));
+        Assert.Equal([true, .. Enumerable.Repeat(false, 199)], spent);
+        Assert.InRange(await redis.ScriptsRunAsync() - before, 1, 20);
+        Assert.Equal(0, third.Count);
     }
 
     private string Window() =>
