@@ -103,26 +103,30 @@ internal sealed class SharedReservations(SharedRedis redis)
         }
     }
 
+    /// <summary>
+    /// Sends one script for <paramref name="batch"/> and answers each of its requests. It never throws: a request fails
+    /// with the script, and the loop that sends goes on for those queued after it.
+    /// </summary>
     private async Task SendAsync(List<Pending> batch)
     {
-        if (redis.Database is not { } db)
-        {
-            batch.ForEach(pending => pending.Result.TrySetResult(null));
-            return;
-        }
-
-        var keys = new RedisKey[batch.Count];
-        var values = new RedisValue[1 + (2 * batch.Count)];
-        values[0] = TtlMilliseconds;
-        for (var i = 0; i < batch.Count; i++)
-        {
-            keys[i] = batch[i].Counter;
-            values[1 + (2 * i)] = batch[i].Wanted;
-            values[2 + (2 * i)] = batch[i].Limit;
-        }
-
         try
         {
+            if (redis.Database is not { } db)
+            {
+                batch.ForEach(pending => pending.Result.TrySetResult(null));
+                return;
+            }
+
+            var keys = new RedisKey[batch.Count];
+            var values = new RedisValue[1 + (2 * batch.Count)];
+            values[0] = TtlMilliseconds;
+            for (var i = 0; i < batch.Count; i++)
+            {
+                keys[i] = batch[i].Counter;
+                values[1 + (2 * i)] = batch[i].Wanted;
+                values[2 + (2 * i)] = batch[i].Limit;
+            }
+
             var result = (RedisResult[])(await db.ScriptEvaluateAsync(Reserve, keys, values))!;
             for (var i = 0; i < batch.Count; i++)
             {
