@@ -3,8 +3,7 @@ using System.Runtime.InteropServices;
 using System.Security.Claims;
 using System.Security.Cryptography;
 using System.Text.Json;
-using Microsoft.Extensions.Caching.Memory;
-using Microsoft.Extensions.Internal;
+using BitFaster.Caching.Lfu;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
 
@@ -16,7 +15,9 @@ namespace AccountService.Auth;
 /// by its exact text, at most until it expires and at most <see cref="MaxReuse"/>, so a signing key withdrawn from
 /// the JWKS stops being honoured within that. Both are measured on the injected clock, the one lifetime validation
 /// reads too. Failed validations are never remembered. A token whose header has a <c>crit</c> parameter is refused
-/// (<see cref="HasCriticalHeader"/>).
+/// (<see cref="HasCriticalHeader"/>). At most <c>capacity</c> tokens are held, chosen by the caller cache's policy
+/// (W-TinyLFU): tokens presented often stay when many others pass through once, and a new token never waits on a scan
+/// of the others.
 /// </summary>
 /// <remarks>
 /// What is remembered is the outcome only: the claims named in <paramref name="keptClaims"/> and the validity period,
@@ -27,14 +28,22 @@ internal sealed class CachingJsonWebTokenHandler(int capacity, IReadOnlySet<stri
 {
     public static readonly TimeSpan MaxReuse = TimeSpan.FromMinutes(5);
 
-    private readonly MemoryCache _valid = new(new MemoryCacheOptions { SizeLimit = capacity, CompactionPercentage = 0.10, Clock = new Clock(time) });
+    private readonly ConcurrentLfu<UInt128, Outcome> _valid = new(capacity);
+
+    /// <summary>Tokens held now, expired ones included until they are asked for again or evicted.</summary>
+    internal int Count => _valid.Count;
 
     public override async Task<TokenValidationResult> ValidateTokenAsync(string token, TokenValidationParameters validationParameters)
     {
-        object key = Digest(token);
-        if (_valid.TryGetValue(key, out var known) && known is Outcome outcome)
+        var key = Digest(token);
+        if (_valid.TryGet(key, out var outcome))
         {
-            return outcome.ToResult();
+            if (time.GetUtcNow() < outcome.Until)
+            {
+                return outcome.ToResult();
+            }
+
+            _valid.TryRemove(new KeyValuePair<UInt128, Outcome>(key, outcome));
         }
 
         if (HasCriticalHeader(token))
@@ -54,14 +63,17 @@ internal sealed class CachingJsonWebTokenHandler(int capacity, IReadOnlySet<stri
             var cap = now + MaxReuse;
             if (until > now)
             {
-                _valid.Set(key, Outcome.Of(validated, identity, keptClaims), new MemoryCacheEntryOptions { Size = 1, AbsoluteExpiration = until < cap ? until : cap });
+                _valid.AddOrUpdate(key, Outcome.Of(validated, identity, keptClaims, until < cap ? until : cap));
             }
         }
 
         return result;
     }
 
-    public void Dispose() => _valid.Dispose();
+    public void Dispose() => _valid.Clear();
+
+    /// <summary>Applies pending evictions now (they are otherwise applied in the background, in batches).</summary>
+    internal void Maintain() => _valid.DoMaintenance();
 
     /// <summary>
     /// Whether the JOSE header has a <c>crit</c> parameter. RFC 7515 §4.1.11: a token listing an extension the recipient
@@ -97,21 +109,21 @@ internal sealed class CachingJsonWebTokenHandler(int capacity, IReadOnlySet<stri
         return BinaryPrimitives.ReadUInt128LittleEndian(hash);
     }
 
-    /// <summary>The cache's expiry on the same clock as the expiry it is compared with.</summary>
-    private sealed class Clock(TimeProvider time) : ISystemClock
+    /// <summary>
+    /// A validated token's claims and validity period, detached from the parsed token, answered until
+    /// <see cref="Until"/> (its expiry, or <see cref="MaxReuse"/> after it was validated, whichever is sooner).
+    /// </summary>
+    private sealed class Outcome(ValidatedToken token, Claim[] claims, string? authenticationType, string nameType, string roleType, DateTimeOffset until)
     {
-        public DateTimeOffset UtcNow => time.GetUtcNow();
-    }
+        public DateTimeOffset Until => until;
 
-    /// <summary>A validated token's claims and validity period, detached from the parsed token.</summary>
-    private sealed class Outcome(ValidatedToken token, Claim[] claims, string? authenticationType, string nameType, string roleType)
-    {
-        public static Outcome Of(SecurityToken token, ClaimsIdentity identity, IReadOnlySet<string> kept) => new(
+        public static Outcome Of(SecurityToken token, ClaimsIdentity identity, IReadOnlySet<string> kept, DateTimeOffset until) => new(
             new ValidatedToken(token.Id, token.Issuer, token.ValidFrom, token.ValidTo),
             [.. identity.Claims.Where(c => kept.Contains(c.Type)).Select(c => new Claim(c.Type, c.Value, c.ValueType, c.Issuer, c.OriginalIssuer))],
             identity.AuthenticationType,
             identity.NameClaimType,
-            identity.RoleClaimType);
+            identity.RoleClaimType,
+            until);
 
         // A fresh identity per request: the authentication pipeline may add to the principal it is given.
         public TokenValidationResult ToResult() => new()

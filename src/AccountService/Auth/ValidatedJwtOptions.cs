@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using AccountService.Callers;
 
 namespace AccountService.Auth;
 
@@ -12,15 +13,17 @@ internal sealed class ValidatedJwtOptions : IValidatableObject
 
     /// <summary>
     /// Validated JWTs remembered (each at most 5 minutes and never past its expiry), so a caller presenting the same
-    /// token again skips the signature check; bounded apart from <c>Cache:MaxCallers</c>: about 0.6 KB each.
+    /// token again skips the signature check; bounded apart from <c>Cache:MaxCallers</c>: about 0.6 KB each. At least
+    /// <see cref="CacheOptions.MinCallers"/>, for the same reason as the caller cache's bound.
     /// </summary>
     public int MaxValidatedJwts { get; set; } = 10_000;
 
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
-        if (MaxValidatedJwts is < 1 or > 10_000_000)
+        if (MaxValidatedJwts is < CacheOptions.MinCallers or > 10_000_000)
         {
-            yield return new ValidationResult($"{Section}:MaxValidatedJwts must be between 1 and 10000000.", [nameof(MaxValidatedJwts)]);
+            yield return new ValidationResult(
+                $"{Section}:MaxValidatedJwts must be between {CacheOptions.MinCallers} and 10000000.", [nameof(MaxValidatedJwts)]);
         }
     }
 }

@@ -123,7 +123,7 @@ public sealed class PublishedServiceTests(PostgresFixture database, PublishedSer
     [InlineData("Stripe__TimeBudget", "two seconds", "Stripe:TimeBudget must be a time span such as 00:00:05.")]
     [InlineData("RateLimits__PerIpPerMinute", "lots", "RateLimits:PerIpPerMinute must be a whole number.")]
     [InlineData("DataProtection__KeyRingKey", "c2hvcnQ=", "DataProtection:KeyRingKey must be base64 of 32 bytes.")]
-    [InlineData("Cache__MaxValidatedJwts", "-5", "Cache:MaxValidatedJwts must be between 1 and 10000000.")]
+    [InlineData("Cache__MaxValidatedJwts", "-5", "Cache:MaxValidatedJwts must be between 100 and 10000000.")]
     public async Task AnInvalidSettingStopsTheStartWithOneLineOnStderrAndExitCode1(string variable, string value, string message)
     {
         var port = PostgresServer.FreeLoopbackPort();
