@@ -65,7 +65,11 @@ internal sealed class SharedReservations(SharedRedis redis)
 
         if (send)
         {
-            _ = SendAsync();
+            // The loop outlives this request: it does not carry the request's context (its trace, its log scope).
+            using (ExecutionContext.SuppressFlow())
+            {
+                _ = SendAsync();
+            }
         }
 
         return pending.Result.Task;
@@ -93,10 +97,12 @@ internal sealed class SharedReservations(SharedRedis redis)
                 _queued = [];
             }
 
-            var sends = new List<Task>((batch.Count + MaxBatch - 1) / MaxBatch);
-            for (var start = 0; start < batch.Count; start += MaxBatch)
+            // A Redis Cluster refuses a script whose keys are in different hash slots: there, one key to a script.
+            var size = redis.IsCluster ? 1 : MaxBatch;
+            var sends = new List<Task>((batch.Count + size - 1) / size);
+            for (var start = 0; start < batch.Count; start += size)
             {
-                sends.Add(SendAsync(batch.GetRange(start, Math.Min(MaxBatch, batch.Count - start))));
+                sends.Add(SendAsync(batch.GetRange(start, Math.Min(size, batch.Count - start))));
             }
 
             await Task.WhenAll(sends);
@@ -104,8 +110,9 @@ internal sealed class SharedReservations(SharedRedis redis)
     }
 
     /// <summary>
-    /// Sends one script for <paramref name="batch"/> and answers each of its requests. It never throws: a request fails
-    /// with the script, and the loop that sends goes on for those queued after it.
+    /// Sends one script for <paramref name="batch"/> and answers each of its requests. It never throws: whatever goes
+    /// wrong, its requests are answered "count alone" (never an error for the caller), and the loop that sends goes on
+    /// for those queued after it.
     /// </summary>
     private async Task SendAsync(List<Pending> batch)
     {
@@ -113,7 +120,6 @@ internal sealed class SharedReservations(SharedRedis redis)
         {
             if (redis.Database is not { } db)
             {
-                batch.ForEach(pending => pending.Result.TrySetResult(null));
                 return;
             }
 
@@ -133,14 +139,14 @@ internal sealed class SharedReservations(SharedRedis redis)
                 batch[i].Result.TrySetResult(new Reservation((long)result[2 * i], (long)result[(2 * i) + 1]));
             }
         }
-        catch (Exception ex) when (ex is RedisException or TimeoutException)
-        {
-            redis.Failed(ex);
-            batch.ForEach(pending => pending.Result.TrySetResult(null));
-        }
         catch (Exception ex)
         {
-            batch.ForEach(pending => pending.Result.TrySetException(ex));
+            redis.Failed(ex);
+        }
+        finally
+        {
+            // Those answered above keep their answer; the rest count alone.
+            batch.ForEach(pending => pending.Result.TrySetResult(null));
         }
     }
 

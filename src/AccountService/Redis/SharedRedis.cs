@@ -19,6 +19,7 @@ internal sealed partial class SharedRedis : IHostedService, IAsyncDisposable
     private ConnectionMultiplexer? _redis;
     private long _pausedUntil;
     private int _down;
+    private volatile bool _cluster;
 
     public SharedRedis(IOptions<RedisOptions> options, ILogger<SharedRedis> logger)
     {
@@ -27,6 +28,9 @@ internal sealed partial class SharedRedis : IHostedService, IAsyncDisposable
     }
 
     public bool Configured => _options.Enabled;
+
+    /// <summary>Whether the server is a Redis Cluster, where one command's keys must share a hash slot.</summary>
+    public bool IsCluster => _cluster;
 
     /// <summary>The database to use now, or null to fall back to this replica's own state.</summary>
     public IDatabase? Database =>
@@ -54,11 +58,13 @@ internal sealed partial class SharedRedis : IHostedService, IAsyncDisposable
         _redis.ConnectionFailed += (_, e) => WentDown(e.Exception?.GetBaseException().Message ?? e.FailureType.ToString());
         _redis.ConnectionRestored += (_, _) =>
         {
+            LearnServerType();
             if (Interlocked.Exchange(ref _down, 0) == 1)
             {
                 LogBack(_logger);
             }
         };
+        LearnServerType();
         if (!_redis.IsConnected)
         {
             WentDown("not reachable at start");
@@ -74,6 +80,9 @@ internal sealed partial class SharedRedis : IHostedService, IAsyncDisposable
             await _redis.DisposeAsync();
         }
     }
+
+    private void LearnServerType() =>
+        _cluster = _redis!.GetServers().Any(server => server.IsConnected && server.ServerType == ServerType.Cluster);
 
     private void WentDown(string reason)
     {

@@ -13,7 +13,9 @@ internal sealed class RedisServer : IAsyncDisposable
     private const string Binary = "/usr/bin/redis-server";
     private Process? _process;
 
-    private RedisServer(int port) => Port = port;
+    private readonly string? _clusterConfig;
+
+    private RedisServer(int port, string? clusterConfig = null) => (Port, _clusterConfig) = (port, clusterConfig);
 
     public int Port { get; }
 
@@ -25,6 +27,40 @@ internal sealed class RedisServer : IAsyncDisposable
         var server = new RedisServer(PostgresServer.FreeLoopbackPort());
         await server.StartAgainAsync();
         return server;
+    }
+
+    /// <summary>
+    /// A one-node Redis Cluster holding every hash slot: a command whose keys are in different slots is refused, as on
+    /// any cluster. Its bus listens 10,000 ports above it, so its own port is at most 55535.
+    /// </summary>
+    public static async Task<RedisServer> StartClusterAsync()
+    {
+        Assert.True(File.Exists(Binary), $"{Binary} is missing: install Debian's redis-server package (.ci/run does)");
+        var port = Enumerable.Range(0, 50).Select(_ => PostgresServer.FreeLoopbackPort()).First(p => p <= 55535 && IsFree(p + 10_000));
+        var server = new RedisServer(port, Path.Combine(Path.GetTempPath(), $"redis-cluster-{Guid.NewGuid():N}.conf"));
+        await server.StartAgainAsync();
+        await using var admin = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync(server.ConnectionString);
+        var node = admin.GetServer("127.0.0.1", port);
+        await node.ExecuteAsync("CLUSTER", "ADDSLOTSRANGE", "0", "16383");
+        await Signals.WaitUntilAsync(
+            async () => ((string?)await node.ExecuteAsync("CLUSTER", "INFO"))?.Contains("cluster_state:ok", StringComparison.Ordinal) == true,
+            TimeSpan.FromSeconds(10),
+            "the one-node cluster is ok");
+        return server;
+
+        static bool IsFree(int port)
+        {
+            try
+            {
+                using var listener = new TcpListener(System.Net.IPAddress.Loopback, port);
+                listener.Start();
+                return true;
+            }
+            catch (SocketException)
+            {
+                return false;
+            }
+        }
     }
 
     /// <summary>Starts the server (again) on its port and waits until it answers PING.</summary>
@@ -39,6 +75,14 @@ internal sealed class RedisServer : IAsyncDisposable
         foreach (var argument in new[] { "--port", Port.ToString(CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--protected-mode", "yes" })
         {
             start.ArgumentList.Add(argument);
+        }
+
+        if (_clusterConfig is not null)
+        {
+            foreach (var argument in new[] { "--cluster-enabled", "yes", "--cluster-config-file", _clusterConfig })
+            {
+                start.ArgumentList.Add(argument);
+            }
         }
 
         _process = Process.Start(start) ?? throw new InvalidOperationException("redis-server did not start");
@@ -62,7 +106,7 @@ internal sealed class RedisServer : IAsyncDisposable
     public async Task<long> ScriptsRunAsync()
     {
         await using var admin = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync(ConnectionString + ",allowAdmin=true");
-        return (await admin.GetServer(admin.GetEndPoints().Single()).InfoAsync("commandstats")).SelectMany(g => g)
+        return (await admin.GetServer("127.0.0.1", Port).InfoAsync("commandstats")).SelectMany(g => g)
             .Where(p => p.Key is "cmdstat_eval" or "cmdstat_evalsha")
             .Sum(p => long.Parse(p.Value.Split(',')[0]["calls=".Length..], CultureInfo.InvariantCulture));
     }
@@ -81,6 +125,10 @@ internal sealed class RedisServer : IAsyncDisposable
     {
         await StopAsync();
         _process?.Dispose();
+        if (_clusterConfig is not null)
+        {
+            File.Delete(_clusterConfig);
+        }
     }
 
     private async Task<bool> AnswersAsync()

@@ -37,6 +37,28 @@ public sealed class SharedReservationsTests
     }
 
     [Fact]
+    public async Task OnARedisClusterEachScriptHoldsOneKeyAndNothingFails()
+    {
+        await using var redis = await RedisServer.StartClusterAsync();
+        await using var shared = await ConnectAsync(redis);
+        Assert.True(shared.IsCluster);
+        var budgets = new WindowBudgets(shared, _clock);
+        var before = await redis.ScriptsRunAsync();
+
+        const int partitions = 200;
+        var leases = await Task.WhenAll(
+            Enumerable.Range(0, partitions).Select(i => budgets.AcquireAsync(new BudgetPartition("account", $"acc_{i}"), 300).AsTask()));
+        var spent = await Task.WhenAll(
+            Enumerable.Range(0, partitions).Select(i => budgets.IsSpentAsync(new BudgetPartition("ip", $"10.0.0.{i}"), 5).AsTask()));
+
+        // Shared, not counted alone: each reservation is in Redis, one script each.
+        Assert.All(leases, lease => Assert.Equal(299, lease.Remaining));
+        Assert.All(spent, Assert.False);
+        Assert.Equal(2 * partitions, await redis.ScriptsRunAsync() - before);
+        Assert.NotNull(shared.Database);
+    }
+
+    [Fact]
     public async Task ConcurrentRequestsOfOnePartitionOnTwoReplicasGetExactlyTheLimit()
     {
         await using var redis = await RedisServer.StartAsync();
