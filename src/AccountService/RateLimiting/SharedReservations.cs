@@ -50,11 +50,12 @@ internal sealed class SharedReservations(SharedRedis redis)
 
     /// <summary>
     /// Reserves up to <paramref name="wanted"/> requests of <paramref name="limit"/> under <paramref name="counter"/>;
-    /// null when Redis is not to be used now (the caller then counts on its own).
+    /// null when Redis is not to be used now (the caller then counts on its own). <paramref name="onReply"/> is called
+    /// with the reply before the request goes on, for each request in the order Redis granted them.
     /// </summary>
-    public Task<Reservation?> ReserveAsync(RedisKey counter, long wanted, int limit)
+    public Task<Reservation?> ReserveAsync(RedisKey counter, long wanted, int limit, Action<Reservation>? onReply = null)
     {
-        var pending = new Pending(counter, wanted, limit);
+        var pending = new Pending(counter, wanted, limit, onReply);
         bool send;
         lock (_gate)
         {
@@ -99,13 +100,11 @@ internal sealed class SharedReservations(SharedRedis redis)
 
             // A Redis Cluster refuses a script whose keys are in different hash slots: there, one key to a script.
             var size = redis.IsCluster ? 1 : MaxBatch;
-            var sends = new List<Task>((batch.Count + size - 1) / size);
+            // One script after another, so that replies are applied in the order Redis granted them.
             for (var start = 0; start < batch.Count; start += size)
             {
-                sends.Add(SendAsync(batch.GetRange(start, Math.Min(size, batch.Count - start))));
+                await SendAsync(batch.GetRange(start, Math.Min(size, batch.Count - start)));
             }
-
-            await Task.WhenAll(sends);
         }
     }
 
@@ -136,7 +135,9 @@ internal sealed class SharedReservations(SharedRedis redis)
             var result = (RedisResult[])(await db.ScriptEvaluateAsync(Reserve, keys, values))!;
             for (var i = 0; i < batch.Count; i++)
             {
-                batch[i].Result.TrySetResult(new Reservation((long)result[2 * i], (long)result[(2 * i) + 1]));
+                var reservation = new Reservation((long)result[2 * i], (long)result[(2 * i) + 1]);
+                batch[i].OnReply?.Invoke(reservation);
+                batch[i].Result.TrySetResult(reservation);
             }
         }
         catch (Exception ex)
@@ -150,7 +151,7 @@ internal sealed class SharedReservations(SharedRedis redis)
         }
     }
 
-    private sealed record Pending(RedisKey Counter, long Wanted, int Limit)
+    private sealed record Pending(RedisKey Counter, long Wanted, int Limit, Action<Reservation>? OnReply)
     {
         // Completed off the sending loop: a request goes on on a thread of its own, not one after another on this one.
         public TaskCompletionSource<Reservation?> Result { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);

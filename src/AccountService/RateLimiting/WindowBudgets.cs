@@ -157,16 +157,19 @@ internal sealed class WindowBudgets(SharedRedis redis, TimeProvider time)
     private async ValueTask<WindowLease?> ReserveAsync(
         BudgetPartition partition, Stripe stripe, long wanted, int limit, long window, long nowTicks)
     {
-        if (await _reservations.ReserveAsync(RedisKey(partition, window), wanted, limit) is not { } reservation)
+        // The reply is added to the budget in the order Redis granted it, before this request goes on: when several
+        // requests of one partition reserve in one script, their slices are added one after another, so none is refused,
+        // or told less remains, while a slice granted before its own is still on its way.
+        WindowLease lease = default;
+        var reservation = await _reservations.ReserveAsync(RedisKey(partition, window), wanted, limit, reply =>
         {
-            return null;
-        }
-
-        lock (stripe.Gate)
-        {
-            ref var budget = ref stripe.Enter(partition, window);
-            return budget.Lease(budget.AddReserved(window, reservation.Granted, reservation.Reserved), limit, nowTicks);
-        }
+            lock (stripe.Gate)
+            {
+                ref var budget = ref stripe.Enter(partition, window);
+                lease = budget.Lease(budget.AddReserved(window, reply.Granted, reply.Reserved), limit, nowTicks);
+            }
+        });
+        return reservation is null ? null : lease;
     }
 
     /// <summary>Starts forgetting the windows that have passed, once per window: the first request of a window does.</summary>

@@ -37,6 +37,21 @@ public sealed class SharedReservationsTests
     }
 
     [Fact]
+    public async Task ABurstOfOneAccountOnOneReplicaIsAdmittedWithRemainingFallingByOneEach()
+    {
+        await using var redis = await RedisServer.StartAsync();
+        await using var shared = await ConnectAsync(redis);
+        var budgets = new WindowBudgets(shared, _clock);
+        var partition = new BudgetPartition("account", "acc_1");
+
+        // Requests that arrive together find nothing reserved, and each asks for a slice in the same script.
+        var leases = await Task.WhenAll(Enumerable.Range(0, 100).Select(_ => budgets.AcquireAsync(partition, 300).AsTask()));
+
+        Assert.All(leases, lease => Assert.True(lease.IsAcquired));
+        Assert.Equal(Enumerable.Range(200, 100).Reverse(), leases.Select(lease => lease.Remaining).OrderDescending());
+    }
+
+    [Fact]
     public async Task OnARedisClusterEachScriptHoldsOneKeyAndNothingFails()
     {
         await using var redis = await RedisServer.StartClusterAsync();
